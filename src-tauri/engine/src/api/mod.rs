@@ -1,0 +1,112 @@
+//! The HTTP API: one router per resource, merged under the security layers.
+
+mod deliveries;
+mod endpoints;
+pub mod error;
+mod events;
+mod extract;
+mod meta;
+pub mod security;
+mod static_ui;
+mod stream;
+mod trigger;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::{middleware, Json, Router};
+use tokio_util::sync::CancellationToken;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::bus::Bus;
+use crate::delivery::DeliveryEngine;
+use crate::store::Store;
+use error::ApiError;
+use security::Security;
+
+pub use endpoints::EndpointList;
+pub use meta::{Health, ServerInfo};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub bus: Bus,
+    pub delivery: DeliveryEngine,
+    pub cancel: CancellationToken,
+    pub listen: SocketAddr,
+    pub data_dir: Arc<PathBuf>,
+    pub require_trigger_token: bool,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Hooky", description = "Local webhook sender and inspector. Management routes need `Authorization: Bearer <token>`."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "trigger", description = "Fire events"),
+        (name = "endpoints", description = "Subscribers"),
+        (name = "events", description = "The event log"),
+        (name = "deliveries", description = "Acting on deliveries"),
+        (name = "stream", description = "Live changes"),
+        (name = "meta", description = "Health and server info"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// The API routes and the OpenAPI document generated from them.
+fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(trigger::trigger_event))
+        .routes(routes!(endpoints::list_endpoints, endpoints::create_endpoint))
+        .routes(routes!(endpoints::get_endpoint, endpoints::update_endpoint, endpoints::delete_endpoint))
+        .routes(routes!(events::list_events))
+        .routes(routes!(events::get_event))
+        .routes(routes!(deliveries::retry_delivery))
+        .routes(routes!(deliveries::cancel_delivery))
+        .routes(routes!(stream::stream))
+        .routes(routes!(meta::health))
+        .routes(routes!(meta::info))
+        .split_for_parts()
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().1
+}
+
+pub struct RouterConfig {
+    pub security: Arc<Security>,
+    pub max_body_bytes: usize,
+    pub ui_dir: Option<PathBuf>,
+}
+
+pub fn router(state: AppState, config: RouterConfig) -> Router {
+    let (api, document) = api_routes();
+    let document = Arc::new(document);
+    let api = api
+        .route("/api/openapi.json", get(move || async move { Json(document.as_ref().clone()) }))
+        .route("/api/{*rest}", axum::routing::any(|| async { ApiError::unknown_route() }))
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
+        .with_state(state);
+    let security = config.security;
+    api.merge(static_ui::router(config.ui_dir))
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(security.clone(), security::require_token))
+        .layer(security.cors_layer())
+        .layer(middleware::from_fn_with_state(security, security::guard))
+}

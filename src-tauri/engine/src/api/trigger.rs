@@ -1,0 +1,82 @@
+//! `POST /api/v1/webhook_events/trigger`: apps under development fire events here.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{json_error, JsonBytes};
+use super::AppState;
+use crate::ingest::{self, Accepted, NewEvent};
+use crate::model::filter::is_valid_event_name;
+use crate::model::{TriggerIn, TriggerOut};
+
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Accept an event for delivery
+///
+/// Answers 202 once the event and one delivery per matching endpoint are committed.
+/// Delivery happens in the background. A repeated `Idempotency-Key` within 24 hours
+/// returns the first answer and creates nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhook_events/trigger",
+    tag = "trigger",
+    request_body = TriggerIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries of this request safe for 24 hours")),
+    responses(
+        (status = 202, description = "Committed; delivery starts in the background", body = TriggerOut),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is over the size limit", body = ErrorBody),
+        (status = 415, description = "The content type is not JSON", body = ErrorBody),
+        (status = 422, description = "`event_name` or `payload` is missing or malformed", body = ErrorBody),
+        (status = 503, description = "The database cannot take writes; nothing was stored", body = ErrorBody),
+    )
+)]
+pub async fn trigger_event(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Response> {
+    let input: TriggerIn = serde_json::from_slice(&body).map_err(|err| json_error(&err, None))?;
+    let event_name = match input.event_name {
+        None => return Err(ApiError::invalid_field("event_name", "event_name is required")),
+        Some(name) if !is_valid_event_name(&name) => {
+            return Err(ApiError::invalid_field(
+                "event_name",
+                "event_name must be 1 to 200 characters of A-Z a-z 0-9 _ . : -",
+            ))
+        }
+        Some(name) => name,
+    };
+    let payload = input
+        .payload
+        .ok_or_else(|| ApiError::invalid_field("payload", "payload is required (any JSON value)"))?
+        .get()
+        .to_owned();
+    let idempotency_key = idempotency_key(&headers)?;
+    let accepted =
+        ingest::accept(&state.store, &state.bus, &state.delivery, NewEvent { event_name, payload, idempotency_key })
+            .await?;
+    let (out, replayed): (TriggerOut, bool) = match accepted {
+        Accepted::Created(out) => (out, false),
+        Accepted::Replayed(out) => (out, true),
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(out)).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    match value.to_str() {
+        Ok(key) if !key.trim().is_empty() && key.len() <= MAX_IDEMPOTENCY_KEY_LEN => Ok(Some(key.trim().to_owned())),
+        _ => {
+            Err(ApiError::invalid_field("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters"))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! In-process broadcast of changes, feeding the live stream (`GET /api/v1/stream`).
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+use utoipa::ToSchema;
+
+use crate::ids::{EndpointId, EventId};
+use crate::model::{AttemptOut, DeliverySummary, Endpoint, EventStatus, EventSummary};
+
+/// Enough for a burst; a subscriber that falls further behind is told to resync.
+const CAPACITY: usize = 4096;
+
+/// One change, sent as an SSE message whose `event:` is [`StreamMessage::kind`].
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamMessage {
+    /// A new event was committed.
+    EventCreated {
+        event: EventSummary,
+    },
+    /// A delivery changed status or schedule.
+    DeliveryUpdated {
+        event_id: EventId,
+        event_status: EventStatus,
+        delivery: DeliverySummary,
+    },
+    /// An attempt finished.
+    AttemptCreated {
+        event_id: EventId,
+        attempt: Box<AttemptOut>,
+    },
+    /// An endpoint was created, changed or disabled.
+    EndpointUpdated {
+        endpoint: Box<Endpoint>,
+    },
+    EndpointDeleted {
+        endpoint_id: EndpointId,
+    },
+}
+
+impl StreamMessage {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::EventCreated { .. } => "event.created",
+            Self::DeliveryUpdated { .. } => "delivery.updated",
+            Self::AttemptCreated { .. } => "attempt.created",
+            Self::EndpointUpdated { .. } => "endpoint.updated",
+            Self::EndpointDeleted { .. } => "endpoint.deleted",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    sender: broadcast::Sender<StreamMessage>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self { sender: broadcast::channel(CAPACITY).0 }
+    }
+}
+
+impl Bus {
+    pub fn publish(&self, message: StreamMessage) {
+        // No subscribers is normal: nobody has the UI open.
+        let _ = self.sender.send(message);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<StreamMessage> {
+        self.sender.subscribe()
+    }
+}

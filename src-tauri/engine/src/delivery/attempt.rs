@@ -1,0 +1,170 @@
+//! One attempt: wait for the endpoint's limits, send, then record the outcome and the next step.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::retry::{decide, AttemptResult, DeliveryState};
+use super::sender::{self, Outgoing, Sent};
+use super::DeliveryEngine;
+use crate::bus::StreamMessage;
+use crate::ids::{AttemptId, DeliveryId, EventId};
+use crate::model::time::now_ms;
+use crate::model::{AttemptOut, AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint, EventStatus};
+use crate::store::deliveries::DeliveryUpdate;
+use crate::store::{attempts, deliveries, endpoints, events};
+
+/// Everything one recorded attempt changed, for the live stream.
+struct Recorded {
+    event_id: EventId,
+    event_status: EventStatus,
+    delivery: DeliverySummary,
+    attempt: AttemptOut,
+    disabled: Option<Endpoint>,
+}
+
+impl DeliveryEngine {
+    pub(super) async fn run_attempt(&self, id: DeliveryId, endpoint: Arc<Endpoint>, trigger: AttemptTrigger) {
+        let cancel = self.inner.cancel.clone();
+        tokio::select! {
+            () = self.attempt(&id, &endpoint, trigger) => {}
+            // Shutting down: the delivery stays due and resumes at the next start.
+            () = cancel.cancelled() => {}
+        }
+        self.release(&id, &endpoint.id);
+    }
+
+    async fn attempt(&self, id: &DeliveryId, endpoint: &Endpoint, trigger: AttemptTrigger) {
+        let Some(_slot) = self.inner.limits.acquire(endpoint).await else { return };
+        let lookup = id.clone();
+        let loaded = self
+            .inner
+            .store
+            .read(move |conn| {
+                let Some(delivery) = deliveries::get(conn, &lookup)? else { return Ok(None) };
+                Ok(events::get(conn, &delivery.event_id)?.map(|event| (delivery, event)))
+            })
+            .await;
+        let (delivery, event) = match loaded {
+            Ok(Some(found)) => found,
+            Ok(None) => return,
+            Err(err) => {
+                tracing::error!(error = %err, delivery = %id, "could not load a delivery to attempt");
+                return;
+            }
+        };
+        if trigger == AttemptTrigger::Automatic && !delivery.summary.status.is_active() {
+            return; // cancelled or finished since it was claimed
+        }
+        let sent = sender::send(
+            &self.inner.client,
+            Outgoing {
+                endpoint,
+                event_id: event.id.as_str(),
+                event_name: &event.event_name,
+                payload: &event.payload,
+                attempt_number: delivery.summary.attempt_count + 1,
+            },
+        )
+        .await;
+        match self.record(id.clone(), endpoint.clone(), trigger, sent, event.payload).await {
+            Ok(recorded) => self.publish(recorded),
+            Err(err) => {
+                tracing::error!(error = %err, delivery = %id, "could not record an attempt; it will be made again")
+            }
+        }
+    }
+
+    async fn record(
+        &self,
+        id: DeliveryId,
+        endpoint: Endpoint,
+        trigger: AttemptTrigger,
+        sent: Sent,
+        payload: String,
+    ) -> Result<Option<Recorded>, crate::store::StoreError> {
+        let result = AttemptResult {
+            succeeded: sent.succeeded(),
+            status: sent.response.as_ref().map(|r| r.status),
+            error_class: sent.error.as_ref().map(|e| e.class),
+            retry_after: sent.retry_after,
+        };
+        self.inner
+            .store
+            .write(move |conn| {
+                let now = now_ms();
+                let Some(before) = deliveries::get(conn, &id)? else { return Ok(None) };
+                let state = DeliveryState {
+                    status: before.summary.status,
+                    auto_attempt_count: before.auto_attempt_count,
+                    next_attempt_at_ms: before.summary.next_attempt_at.map(|t| t.timestamp_millis()),
+                };
+                let mut decision =
+                    decide(trigger, state, result, &endpoint.retry_schedule, now, &mut rand::thread_rng());
+                if trigger == AttemptTrigger::Automatic && !state.status.is_active() {
+                    // Cancelled while the attempt was in flight: log it, change nothing else.
+                    decision.status = state.status;
+                    decision.next_attempt_at_ms = state.next_attempt_at_ms;
+                }
+                let attempt = AttemptOut {
+                    id: AttemptId::generate(),
+                    delivery_id: id.clone(),
+                    number: before.summary.attempt_count + 1,
+                    trigger,
+                    succeeded: result.succeeded,
+                    started_at: DateTime::<Utc>::from(sent.started_at),
+                    duration_ms: u64::try_from(sent.duration.as_millis()).unwrap_or(u64::MAX),
+                    request: sent.request,
+                    response: sent.response,
+                    error: sent.error,
+                };
+                attempts::insert(conn, &attempt, &payload)?;
+                deliveries::apply_attempt(
+                    conn,
+                    &id,
+                    &DeliveryUpdate {
+                        status: decision.status,
+                        next_attempt_at_ms: decision.next_attempt_at_ms,
+                        counted_as_automatic: trigger == AttemptTrigger::Automatic,
+                        last_response_status: result.status,
+                        last_duration_ms: attempt.duration_ms,
+                        now_ms: now,
+                    },
+                )?;
+                let disabled = if decision.disable_endpoint {
+                    let reason = format!(
+                        "The receiver answered 410 Gone at {}; re-enable the endpoint to resume deliveries.",
+                        attempt.started_at.format("%Y-%m-%d %H:%M:%S UTC")
+                    );
+                    endpoints::disable(conn, &endpoint.id, &reason)?
+                } else {
+                    None
+                };
+                let event_status = events::refresh_status(conn, &before.event_id)?;
+                let delivery = deliveries::get(conn, &id)?.map(|row| row.summary).unwrap_or(before.summary);
+                Ok(Some(Recorded { event_id: before.event_id, event_status, delivery, attempt, disabled }))
+            })
+            .await
+    }
+
+    fn publish(&self, recorded: Option<Recorded>) {
+        let Some(recorded) = recorded else { return };
+        let bus = &self.inner.bus;
+        if recorded.delivery.status == DeliveryStatus::Failed {
+            tracing::warn!(delivery = %recorded.delivery.id, "delivery failed for good");
+        }
+        bus.publish(StreamMessage::AttemptCreated {
+            event_id: recorded.event_id.clone(),
+            attempt: Box::new(recorded.attempt),
+        });
+        bus.publish(StreamMessage::DeliveryUpdated {
+            event_id: recorded.event_id,
+            event_status: recorded.event_status,
+            delivery: recorded.delivery,
+        });
+        if let Some(endpoint) = recorded.disabled {
+            tracing::warn!(endpoint = %endpoint.id, "endpoint disabled after 410 Gone");
+            bus.publish(StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint) });
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Sends one attempt over HTTP and describes what happened.
+
+use std::collections::BTreeMap;
+use std::error::Error as _;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use super::retry::parse_retry_after;
+use crate::model::{AttemptError, AttemptRequest, AttemptResponse, Endpoint, ErrorClass};
+
+/// How much of a response body is kept (and read): 64 KiB.
+pub const RESPONSE_BODY_CAP: usize = 64 * 1024;
+
+pub fn build_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        // Redirects count as failures and are never followed.
+        .redirect(reqwest::redirect::Policy::none())
+        // A local tool talks to local receivers; a system proxy would only get in the way.
+        .no_proxy()
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .user_agent(format!("Hooky/{}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// What to send.
+pub struct Outgoing<'a> {
+    pub endpoint: &'a Endpoint,
+    pub event_id: &'a str,
+    pub event_name: &'a str,
+    pub payload: &'a str,
+    pub attempt_number: u32,
+}
+
+/// What came back.
+pub struct Sent {
+    pub started_at: SystemTime,
+    pub duration: Duration,
+    pub request: AttemptRequest,
+    pub response: Option<AttemptResponse>,
+    pub error: Option<AttemptError>,
+    pub retry_after: Option<Duration>,
+}
+
+impl Sent {
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+fn request_headers(outgoing: &Outgoing<'_>, timestamp: u64) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    put("content-type", "application/json".into());
+    put("user-agent", format!("Hooky/{}", env!("CARGO_PKG_VERSION")));
+    put("webhook-id", outgoing.event_id.into());
+    put("webhook-timestamp", timestamp.to_string());
+    put("x-hooky-event", outgoing.event_name.into());
+    put("x-hooky-attempt", outgoing.attempt_number.to_string());
+    for (name, value) in &outgoing.endpoint.headers {
+        // Validated when the endpoint was saved.
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            headers.insert(name, value);
+        }
+    }
+    headers
+}
+
+fn header_map_to_btree(headers: &HeaderMap) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        map.entry(name.as_str().to_owned())
+            .and_modify(|existing| {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    map
+}
+
+pub async fn send(client: &reqwest::Client, outgoing: Outgoing<'_>) -> Sent {
+    let started_at = SystemTime::now();
+    let timestamp = started_at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let headers = request_headers(&outgoing, timestamp);
+    let request = AttemptRequest {
+        url: outgoing.endpoint.url.clone(),
+        headers: header_map_to_btree(&headers),
+        body: outgoing.payload.to_owned(),
+    };
+    let timeout = Duration::from_millis(u64::from(outgoing.endpoint.timeout_ms));
+    let clock = Instant::now();
+    let exchange = client.post(&outgoing.endpoint.url).headers(headers).body(outgoing.payload.to_owned()).send();
+    // One deadline covers connecting, the answer and reading its body.
+    let outcome = tokio::time::timeout(timeout, async {
+        let response = exchange.await.map_err(|err| classify(&err))?;
+        let status = response.status().as_u16();
+        let headers = header_map_to_btree(response.headers());
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let (body, body_truncated, body_error) = read_capped(response).await;
+        Ok::<_, AttemptError>((AttemptResponse { status, headers, body, body_truncated }, retry_after, body_error))
+    })
+    .await;
+    let duration = clock.elapsed();
+
+    let (response, error, retry_after) = match outcome {
+        Err(_elapsed) => (None, Some(timeout_error(timeout)), None),
+        Ok(Err(error)) => (None, Some(error), None),
+        Ok(Ok((response, retry_after, body_error))) => {
+            let error = status_error(response.status).or(body_error);
+            (Some(response), error, retry_after)
+        }
+    };
+    Sent { started_at, duration, request, response, error, retry_after }
+}
+
+/// Reads at most [`RESPONSE_BODY_CAP`] bytes and stops, so a huge or endless body costs nothing more.
+async fn read_capped(mut response: reqwest::Response) -> (String, bool, Option<AttemptError>) {
+    let mut body = Vec::new();
+    let mut truncated = false;
+    let mut error = None;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = RESPONSE_BODY_CAP - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    truncated = true;
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(err) => {
+                let class = if err.is_timeout() { ErrorClass::Timeout } else { ErrorClass::Body };
+                error =
+                    Some(AttemptError { class, message: format!("reading the response body failed: {}", chain(&err)) });
+                break;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&body).into_owned(), truncated, error)
+}
+
+fn status_error(status: u16) -> Option<AttemptError> {
+    match status {
+        200..=299 => None,
+        300..=399 => Some(AttemptError {
+            class: ErrorClass::Redirect,
+            message: format!("the receiver answered {status}; redirects are not followed"),
+        }),
+        _ => Some(AttemptError { class: ErrorClass::Status, message: format!("the receiver answered {status}") }),
+    }
+}
+
+fn timeout_error(timeout: Duration) -> AttemptError {
+    AttemptError {
+        class: ErrorClass::Timeout,
+        message: format!("no complete answer within the endpoint's timeout of {} ms", timeout.as_millis()),
+    }
+}
+
+/// The error and its sources in one line; reqwest's top-level message alone says little.
+fn chain(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+fn classify(err: &reqwest::Error) -> AttemptError {
+    let message = chain(err);
+    let lower = message.to_ascii_lowercase();
+    let class = if err.is_timeout() {
+        ErrorClass::Timeout
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        ErrorClass::Dns
+    } else if lower.contains("certificate")
+        || lower.contains("tls")
+        || lower.contains("handshake")
+        || lower.contains("ssl")
+    {
+        ErrorClass::Tls
+    } else if err.is_body() || err.is_decode() {
+        ErrorClass::Body
+    } else {
+        ErrorClass::Connect
+    };
+    AttemptError { class, message }
+}

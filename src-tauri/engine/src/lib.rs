@@ -1,0 +1,17 @@
+//! Hooky's engine: the domain model, the SQLite store, the delivery engine and
+//! the HTTP API. It has no tauri dependency; `hooky serve` and the desktop app
+//! both start it through [`Engine::start`].
+
+pub mod api;
+pub mod bus;
+pub mod config;
+pub mod delivery;
+pub mod history;
+pub mod ids;
+pub mod ingest;
+pub mod model;
+mod runtime;
+pub mod store;
+
+pub use config::EngineConfig;
+pub use runtime::{Engine, StartError};

@@ -1,0 +1,13 @@
+//! The domain model and the rules its values follow.
+
+pub mod delivery;
+pub mod endpoint;
+pub mod event;
+pub mod filter;
+pub mod time;
+pub mod validation;
+
+pub use delivery::*;
+pub use endpoint::*;
+pub use event::*;
+pub use validation::ValidationError;

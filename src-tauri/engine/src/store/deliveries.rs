@@ -1,0 +1,183 @@
+//! Queries on the `deliveries` table.
+
+use std::collections::HashMap;
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, Row};
+
+use super::StoreError;
+use crate::ids::{DeliveryId, EndpointId, EventId};
+use crate::model::time::from_ms;
+use crate::model::{DeliveryStatus, DeliverySummary};
+
+/// A delivery row as the engine needs it.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub summary: DeliverySummary,
+    pub event_id: EventId,
+    pub auto_attempt_count: u32,
+    pub created_at_ms: i64,
+}
+
+/// A delivery that is due now, with what sending it needs.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: DeliveryId,
+    pub event_id: EventId,
+    pub endpoint_id: EndpointId,
+}
+
+const COLUMNS: &str = "id, endpoint_id, status, attempt_count, next_attempt_at, last_response_status, \
+     last_duration_ms, updated_at, event_id, auto_attempt_count, created_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<DeliveryRow> {
+    let status: String = row.get(2)?;
+    Ok(DeliveryRow {
+        summary: DeliverySummary {
+            id: DeliveryId::from_db(row.get(0)?),
+            endpoint_id: EndpointId::from_db(row.get(1)?),
+            status: DeliveryStatus::from_db(&status),
+            attempt_count: row.get(3)?,
+            next_attempt_at: row.get::<_, Option<i64>>(4)?.map(from_ms),
+            last_response_status: row.get(5)?,
+            last_duration_ms: row.get(6)?,
+            updated_at: from_ms(row.get(7)?),
+        },
+        event_id: EventId::from_db(row.get(8)?),
+        auto_attempt_count: row.get(9)?,
+        created_at_ms: row.get(10)?,
+    })
+}
+
+/// A new delivery, due at once.
+pub fn insert(
+    conn: &Connection,
+    id: &DeliveryId,
+    event_id: &EventId,
+    endpoint_id: &EndpointId,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
+    )?
+    .execute(params![id.as_str(), event_id.as_str(), endpoint_id.as_str(), now_ms])?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: &DeliveryId) -> Result<Option<DeliveryRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1"))?;
+    let mut rows = stmt.query_map([id.as_str()], from_row)?;
+    Ok(rows.next().transpose()?)
+}
+
+/// The deliveries of the given events, grouped by event, oldest first.
+pub fn for_events(conn: &Connection, event_ids: &[EventId]) -> Result<HashMap<EventId, Vec<DeliveryRow>>, StoreError> {
+    let mut grouped: HashMap<EventId, Vec<DeliveryRow>> = HashMap::new();
+    if event_ids.is_empty() {
+        return Ok(grouped);
+    }
+    let placeholders = vec!["?"; event_ids.len()].join(", ");
+    let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE event_id IN ({placeholders}) ORDER BY id");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(event_ids.iter().map(EventId::as_str)), from_row)?;
+    for row in rows {
+        let row = row?;
+        grouped.entry(row.event_id.clone()).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Active deliveries due at `now_ms` on enabled endpoints, oldest due first.
+/// `skip_endpoints` are endpoints already at their in-flight cap.
+pub fn due(
+    conn: &Connection,
+    now_ms: i64,
+    skip_endpoints: &[EndpointId],
+    limit: usize,
+) -> Result<Vec<DueDelivery>, StoreError> {
+    let mut args: Vec<Value> = vec![Value::Integer(now_ms)];
+    let mut skip = String::new();
+    if !skip_endpoints.is_empty() {
+        let placeholders: Vec<String> = (0..skip_endpoints.len()).map(|i| format!("?{}", i + 2)).collect();
+        skip = format!(" AND d.endpoint_id NOT IN ({})", placeholders.join(", "));
+        args.extend(skip_endpoints.iter().map(|id| Value::Text(id.as_str().into())));
+    }
+    args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let sql = format!(
+        "SELECT d.id, d.event_id, d.endpoint_id FROM deliveries d \
+         JOIN endpoints e ON e.id = d.endpoint_id AND e.enabled = 1 \
+         WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1{skip} \
+         ORDER BY d.next_attempt_at LIMIT ?{}",
+        args.len()
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |row| {
+        Ok(DueDelivery {
+            id: DeliveryId::from_db(row.get(0)?),
+            event_id: EventId::from_db(row.get(1)?),
+            endpoint_id: EndpointId::from_db(row.get(2)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The earliest scheduled attempt after `now_ms` on an enabled endpoint, if any.
+pub fn next_due_after(conn: &Connection, now_ms: i64) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT MIN(d.next_attempt_at) FROM deliveries d \
+             JOIN endpoints e ON e.id = d.endpoint_id AND e.enabled = 1 \
+             WHERE d.next_attempt_at > ?1",
+        )?
+        .query_row([now_ms], |row| row.get(0))?)
+}
+
+/// What an attempt changed on its delivery.
+#[derive(Debug, Clone)]
+pub struct DeliveryUpdate {
+    pub status: DeliveryStatus,
+    pub next_attempt_at_ms: Option<i64>,
+    pub counted_as_automatic: bool,
+    pub last_response_status: Option<u16>,
+    pub last_duration_ms: u64,
+    pub now_ms: i64,
+}
+
+pub fn apply_attempt(conn: &Connection, id: &DeliveryId, update: &DeliveryUpdate) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE deliveries SET status = ?2, next_attempt_at = ?3, attempt_count = attempt_count + 1, \
+         auto_attempt_count = auto_attempt_count + ?4, last_response_status = ?5, last_duration_ms = ?6, \
+         updated_at = ?7 WHERE id = ?1",
+    )?
+    .execute(params![
+        id.as_str(),
+        update.status.as_str(),
+        update.next_attempt_at_ms,
+        i64::from(update.counted_as_automatic),
+        update.last_response_status,
+        i64::try_from(update.last_duration_ms).unwrap_or(i64::MAX),
+        update.now_ms,
+    ])?;
+    Ok(())
+}
+
+/// Stops a delivery from being attempted again. Returns false if it had already ended.
+pub fn cancel(conn: &Connection, id: &DeliveryId, now_ms: i64) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?2 \
+         WHERE id = ?1 AND status IN ('pending', 'retrying')",
+        params![id.as_str(), now_ms],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Cancels every active delivery of an endpoint; returns the events touched.
+pub fn cancel_active_for_endpoint(conn: &Connection, endpoint_id: &EndpointId) -> Result<Vec<EventId>, StoreError> {
+    let mut stmt = conn.prepare(
+        "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL \
+         WHERE endpoint_id = ?1 AND status IN ('pending', 'retrying') RETURNING event_id",
+    )?;
+    let rows = stmt.query_map([endpoint_id.as_str()], |row| Ok(EventId::from_db(row.get(0)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,138 @@
+//! Queries on the `endpoints` table.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::StoreError;
+use crate::ids::EndpointId;
+use crate::model::time::{from_ms, now_ms};
+use crate::model::Endpoint;
+
+const COLUMNS: &str = "id, url, name, description, event_filter, enabled, disabled_reason, timeout_ms, \
+     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at";
+
+fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
+    let json = |index: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(index)?) };
+    Ok(Endpoint {
+        id: EndpointId::from_db(row.get(0)?),
+        url: row.get(1)?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        event_filter: serde_json::from_str(&json(4)?)?,
+        enabled: row.get(5)?,
+        disabled_reason: row.get(6)?,
+        timeout_ms: row.get(7)?,
+        retry_schedule: serde_json::from_str(&json(8)?)?,
+        max_in_flight: row.get(9)?,
+        rate_limit_per_s: row.get(10)?,
+        headers: serde_json::from_str(&json(11)?)?,
+        created_at: from_ms(row.get(12)?),
+        updated_at: from_ms(row.get(13)?),
+    })
+}
+
+pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> {
+    conn.execute(
+        &format!(
+            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        ),
+        params![
+            endpoint.id.as_str(),
+            endpoint.url,
+            endpoint.name,
+            endpoint.description,
+            serde_json::to_string(&endpoint.event_filter)?,
+            endpoint.enabled,
+            endpoint.disabled_reason,
+            endpoint.timeout_ms,
+            serde_json::to_string(&endpoint.retry_schedule)?,
+            endpoint.max_in_flight,
+            endpoint.rate_limit_per_s,
+            serde_json::to_string(&endpoint.headers)?,
+            endpoint.created_at.timestamp_millis(),
+            endpoint.updated_at.timestamp_millis(),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE endpoints SET url = ?2, name = ?3, description = ?4, event_filter = ?5, enabled = ?6, \
+         disabled_reason = ?7, timeout_ms = ?8, retry_schedule = ?9, max_in_flight = ?10, \
+         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13 WHERE id = ?1",
+        params![
+            endpoint.id.as_str(),
+            endpoint.url,
+            endpoint.name,
+            endpoint.description,
+            serde_json::to_string(&endpoint.event_filter)?,
+            endpoint.enabled,
+            endpoint.disabled_reason,
+            endpoint.timeout_ms,
+            serde_json::to_string(&endpoint.retry_schedule)?,
+            endpoint.max_in_flight,
+            endpoint.rate_limit_per_s,
+            serde_json::to_string(&endpoint.headers)?,
+            endpoint.updated_at.timestamp_millis(),
+        ],
+    )?;
+    Ok(changed == 1)
+}
+
+pub fn get(conn: &Connection, id: &EndpointId) -> Result<Option<Endpoint>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM endpoints WHERE id = ?1"))?;
+    let mut rows = stmt.query([id.as_str()])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(from_row(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// Every endpoint, oldest first.
+pub fn list(conn: &Connection) -> Result<Vec<Endpoint>, StoreError> {
+    select_many(conn, &format!("SELECT {COLUMNS} FROM endpoints ORDER BY id"))
+}
+
+/// The endpoints that take deliveries now.
+pub fn list_enabled(conn: &Connection) -> Result<Vec<Endpoint>, StoreError> {
+    select_many(conn, &format!("SELECT {COLUMNS} FROM endpoints WHERE enabled = 1 ORDER BY id"))
+}
+
+fn select_many(conn: &Connection, sql: &str) -> Result<Vec<Endpoint>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([])?;
+    let mut endpoints = Vec::new();
+    while let Some(row) = rows.next()? {
+        endpoints.push(from_row(row)?);
+    }
+    Ok(endpoints)
+}
+
+/// Deletes the endpoint and cancels what it still had to deliver; its history stays.
+pub fn delete(conn: &Connection, id: &EndpointId) -> Result<bool, StoreError> {
+    let deleted = conn.execute("DELETE FROM endpoints WHERE id = ?1", [id.as_str()])? == 1;
+    if deleted {
+        let affected = super::deliveries::cancel_active_for_endpoint(conn, id)?;
+        for event_id in affected {
+            super::events::refresh_status(conn, &event_id)?;
+        }
+    }
+    Ok(deleted)
+}
+
+/// Turns an endpoint off with a reason a person can read; returns the updated endpoint.
+pub fn disable(conn: &Connection, id: &EndpointId, reason: &str) -> Result<Option<Endpoint>, StoreError> {
+    let changed = conn.execute(
+        "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 WHERE id = ?1 AND enabled = 1",
+        params![id.as_str(), reason, now_ms()],
+    )?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    get(conn, id)
+}
+
+/// Whether an endpoint with this id exists (used to validate filters).
+pub fn exists(conn: &Connection, id: &EndpointId) -> Result<bool, StoreError> {
+    Ok(conn.query_row("SELECT 1 FROM endpoints WHERE id = ?1", [id.as_str()], |_| Ok(())).optional()?.is_some())
+}

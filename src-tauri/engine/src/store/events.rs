@@ -1,0 +1,124 @@
+//! Queries on the `events` table.
+
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection};
+
+use super::StoreError;
+use crate::ids::{EndpointId, EventId};
+use crate::model::time::from_ms;
+use crate::model::EventStatus;
+
+/// An event row without its deliveries.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: EventId,
+    pub event_name: String,
+    pub status: EventStatus,
+    pub created_at_ms: i64,
+    pub payload: String,
+}
+
+/// Filters of the events list. Ids bound the time range because ids sort by time.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub event_name: Option<String>,
+    pub status: Option<EventStatus>,
+    pub endpoint_id: Option<EndpointId>,
+    /// Only ids >= this (from `since`).
+    pub min_id: Option<String>,
+    /// Only ids <= this (from `until`).
+    pub max_id: Option<String>,
+    /// Only ids < this (the page cursor).
+    pub before_id: Option<String>,
+    pub limit: u32,
+}
+
+pub fn insert(
+    conn: &Connection,
+    id: &EventId,
+    event_name: &str,
+    payload: &str,
+    status: EventStatus,
+    created_at_ms: i64,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id.as_str(), event_name, payload, status.as_str(), created_at_ms])?;
+    Ok(())
+}
+
+/// Recomputes an event's status from its deliveries and returns it.
+pub fn refresh_status(conn: &Connection, id: &EventId) -> Result<EventStatus, StoreError> {
+    let status: String = conn
+        .prepare_cached(
+            "SELECT CASE
+            WHEN COUNT(*) = 0 THEN 'unrouted'
+            WHEN SUM(status = 'retrying') > 0 THEN 'retrying'
+            WHEN SUM(status = 'pending') > 0 THEN 'pending'
+            WHEN SUM(status IN ('failed', 'cancelled')) > 0 THEN 'failed'
+            ELSE 'succeeded' END
+         FROM deliveries WHERE event_id = ?1",
+        )?
+        .query_row([id.as_str()], |row| row.get(0))?;
+    conn.prepare_cached("UPDATE events SET status = ?2 WHERE id = ?1 AND status != ?2")?
+        .execute(params![id.as_str(), status])?;
+    Ok(EventStatus::parse(&status).unwrap_or(EventStatus::Pending))
+}
+
+fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    let status: String = row.get(2)?;
+    Ok(EventRow {
+        id: EventId::from_db(row.get(0)?),
+        event_name: row.get(1)?,
+        status: EventStatus::parse(&status).unwrap_or(EventStatus::Pending),
+        created_at_ms: row.get(3)?,
+        payload: row.get(4)?,
+    })
+}
+
+pub fn get(conn: &Connection, id: &EventId) -> Result<Option<EventRow>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, event_name, status, created_at, payload FROM events WHERE id = ?1")?;
+    let mut rows = stmt.query_map([id.as_str()], row_to_event)?;
+    Ok(rows.next().transpose()?)
+}
+
+/// A page of events, newest first. The payload column is left empty: lists don't need it.
+pub fn list(conn: &Connection, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
+    let mut sql = String::from("SELECT id, event_name, status, created_at, '' FROM events WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    let mut push = |clause: &str, value: Value| {
+        args.push(value);
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(name) = &filter.event_name {
+        push(" AND event_name = ?", Value::Text(name.clone()));
+    }
+    if let Some(status) = filter.status {
+        push(" AND status = ?", Value::Text(status.as_str().into()));
+    }
+    if let Some(endpoint) = &filter.endpoint_id {
+        push(
+            " AND id IN (SELECT event_id FROM deliveries WHERE endpoint_id = ?)",
+            Value::Text(endpoint.as_str().into()),
+        );
+    }
+    if let Some(min) = &filter.min_id {
+        push(" AND id >= ?", Value::Text(min.clone()));
+    }
+    if let Some(max) = &filter.max_id {
+        push(" AND id <= ?", Value::Text(max.clone()));
+    }
+    if let Some(before) = &filter.before_id {
+        push(" AND id < ?", Value::Text(before.clone()));
+    }
+    push(" ORDER BY id DESC LIMIT ?", Value::Integer(i64::from(filter.limit)));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), row_to_event)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn created_at(row: &EventRow) -> chrono::DateTime<chrono::Utc> {
+    from_ms(row.created_at_ms)
+}

@@ -1,0 +1,94 @@
+//! Embedded schema migrations, applied in order and tracked by `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry moves the schema one version up. Never edit a shipped entry; append.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE endpoints (
+    id               TEXT PRIMARY KEY,
+    url              TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    description      TEXT NOT NULL,
+    event_filter     TEXT NOT NULL,      -- JSON array of patterns
+    enabled          INTEGER NOT NULL,
+    disabled_reason  TEXT,
+    timeout_ms       INTEGER NOT NULL,
+    retry_schedule   TEXT NOT NULL,      -- JSON array of seconds
+    max_in_flight    INTEGER NOT NULL,
+    rate_limit_per_s REAL,
+    headers          TEXT NOT NULL,      -- JSON object
+    created_at       INTEGER NOT NULL,   -- unix ms
+    updated_at       INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE events (
+    id          TEXT PRIMARY KEY,        -- evt_ + ULID, so it sorts by time
+    event_name  TEXT NOT NULL,
+    payload     TEXT NOT NULL,           -- exactly as the trigger sent it
+    status      TEXT NOT NULL,           -- derived from the deliveries
+    created_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+CREATE INDEX events_by_name ON events (event_name, id);
+CREATE INDEX events_by_status ON events (status, id);
+
+CREATE TABLE deliveries (
+    id                    TEXT PRIMARY KEY,
+    event_id              TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    endpoint_id           TEXT NOT NULL,  -- kept after the endpoint is deleted, for history
+    status                TEXT NOT NULL,
+    attempt_count         INTEGER NOT NULL DEFAULT 0,
+    auto_attempt_count    INTEGER NOT NULL DEFAULT 0,  -- indexes the retry schedule
+    next_attempt_at       INTEGER,                     -- NULL once nothing is scheduled
+    last_response_status  INTEGER,
+    last_duration_ms      INTEGER,
+    created_at            INTEGER NOT NULL,
+    updated_at            INTEGER NOT NULL
+) STRICT;
+CREATE INDEX deliveries_by_event ON deliveries (event_id);
+CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, event_id);
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+
+CREATE TABLE attempts (
+    id                      TEXT PRIMARY KEY,
+    delivery_id             TEXT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+    number                  INTEGER NOT NULL,
+    trigger                 TEXT NOT NULL,
+    succeeded               INTEGER NOT NULL,
+    started_at              INTEGER NOT NULL,
+    duration_ms             INTEGER NOT NULL,
+    request_url             TEXT NOT NULL,
+    request_headers         TEXT NOT NULL,   -- JSON object
+    request_body            TEXT,            -- NULL: the event payload, verbatim
+    response_status         INTEGER,
+    response_headers        TEXT,            -- JSON object
+    response_body           BLOB,
+    response_body_truncated INTEGER NOT NULL DEFAULT 0,
+    error_class             TEXT,
+    error_message           TEXT
+) STRICT;
+CREATE INDEX attempts_by_delivery ON attempts (delivery_id, number);
+
+CREATE TABLE idempotency_keys (
+    key         TEXT PRIMARY KEY,
+    response    TEXT NOT NULL,            -- the first answer, as JSON
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+"#];
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::SchemaTooNew { found: current, known: MIGRATIONS.len() });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+        tracing::info!(version = index + 1, "applied schema migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! The SQLite store: one writer thread that group-commits, and a pool of readers.
+//!
+//! Writes are closures sent to the writer thread. It runs every job that is
+//! waiting in one transaction, each inside its own savepoint, and answers the
+//! callers only after COMMIT returns: a caller never hears "done" before its
+//! rows are durable, yet many callers share one fsync.
+
+pub mod attempts;
+pub mod deliveries;
+pub mod endpoints;
+pub mod events;
+pub mod idempotency;
+mod migrations;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+/// How many waiting write jobs share one transaction at most.
+const MAX_JOBS_PER_COMMIT: usize = 512;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+const READERS: u32 = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("stored JSON is malformed: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("the database schema is version {found}, newer than this Hooky knows ({known}); upgrade Hooky")]
+    SchemaTooNew { found: usize, known: usize },
+    /// BEGIN or COMMIT failed, so nothing in the transaction was stored.
+    #[error("the database cannot take writes: {0}")]
+    WriteFailed(String),
+    #[error("the store is shut down")]
+    Closed,
+    #[error("a database task failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    /// Errors that say the disk or the database file cannot take writes right now.
+    pub fn is_unavailable(&self) -> bool {
+        use rusqlite::ErrorCode::*;
+        match self {
+            Self::Sqlite(rusqlite::Error::SqliteFailure(err, _)) => matches!(
+                err.code,
+                DiskFull | ReadOnly | DatabaseBusy | DatabaseLocked | CannotOpen | SystemIoFailure | PermissionDenied
+            ),
+            Self::Pool(_) | Self::Closed | Self::WriteFailed(_) => true,
+            _ => false,
+        }
+    }
+}
+
+type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+/// Gets the connection inside an open transaction, or the reason none could be opened.
+type WriteJob = Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Finish + Send>;
+
+#[derive(Clone)]
+pub struct Store {
+    writer: mpsc::UnboundedSender<WriteJob>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // WAL with synchronous=NORMAL: a commit survives a process crash (not a power cut),
+    // which is the durability a local tool needs at a fraction of the fsyncs.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (or creates) the database, migrates it and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut writer_conn = Connection::open(path)?;
+        writer_conn.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&writer_conn)?;
+        migrations::migrate(&mut writer_conn)?;
+
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|conn| configure(conn));
+        let readers = r2d2::Pool::builder().max_size(READERS).min_idle(Some(1)).build(manager)?;
+
+        let (sender, receiver) = mpsc::unbounded_channel();
+        std::thread::Builder::new()
+            .name("hooky-store-writer".into())
+            .spawn(move || run_writer(writer_conn, receiver))
+            .map_err(|err| StoreError::Task(err.to_string()))?;
+        Ok(Self { writer: sender, readers })
+    }
+
+    /// Runs `job` in the next group commit and returns its result once committed.
+    pub async fn write<R, F>(&self, job: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let write_job: WriteJob = Box::new(move |conn| {
+            let result = match conn {
+                Ok(conn) => in_savepoint(conn, job),
+                Err(err) => Err(StoreError::WriteFailed(err.to_string())),
+            };
+            Box::new(move |commit_error| {
+                let outcome = match (result, commit_error) {
+                    (Ok(value), None) => Ok(value),
+                    (Ok(_), Some(err)) => Err(StoreError::WriteFailed(err.to_string())),
+                    (Err(err), _) => Err(err),
+                };
+                let _ = reply.send(outcome);
+            })
+        });
+        self.writer.send(write_job).map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `job` on a pooled read-only connection off the async threads.
+    pub async fn read<R, F>(&self, job: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            job(&conn)
+        })
+        .await
+        .map_err(|err| StoreError::Task(err.to_string()))?
+    }
+}
+
+fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R, StoreError>) -> Result<R, StoreError> {
+    conn.execute_batch("SAVEPOINT job")?;
+    match job(conn) {
+        Ok(value) => {
+            conn.execute_batch("RELEASE job")?;
+            Ok(value)
+        }
+        Err(err) => {
+            // Undo only this job; the others in the batch still commit.
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(err)
+        }
+    }
+}
+
+fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
+    let mut batch = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_JOBS_PER_COMMIT {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+            let err = StoreError::from(err);
+            tracing::error!(error = %err, "could not begin a write transaction");
+            for job in batch.drain(..) {
+                job(Err(&err))(None);
+            }
+            continue;
+        }
+        let finishers: Vec<Finish> = batch.drain(..).map(|job| job(Ok(&conn))).collect();
+        let commit_error = conn.execute_batch("COMMIT").err().map(StoreError::from);
+        if let Some(err) = &commit_error {
+            tracing::error!(error = %err, "write transaction failed to commit");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in finishers {
+            finish(commit_error.as_ref());
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+
+    pub fn temp_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("hooky.db")).expect("open store");
+        (dir, store)
+    }
+}
