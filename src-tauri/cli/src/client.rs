@@ -1,0 +1,73 @@
+//! A small client of a running Hooky's HTTP API.
+
+use anyhow::{anyhow, bail, Context, Result};
+use hooky_engine::api::error::ErrorBody;
+use hooky_engine::config::{default_data_dir, TOKEN_FILE};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::ClientArgs;
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(args: &ClientArgs) -> Result<Self> {
+        let token = match &args.token {
+            Some(token) => Some(token.clone()),
+            None => args
+                .data_dir
+                .clone()
+                .or_else(default_data_dir)
+                .and_then(|dir| std::fs::read_to_string(dir.join(TOKEN_FILE)).ok())
+                .map(|t| t.trim().to_owned()),
+        };
+        let http = reqwest::Client::builder().no_proxy().build().context("cannot start the HTTP client")?;
+        Ok(Self { http, base: format!("http://{}", args.listen), token })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.request(Method::GET, path, None::<&()>).await
+    }
+
+    pub async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<T> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method, &url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|err| anyhow!("cannot reach Hooky at {}: {err}; is `hooky serve` running?", self.base))?;
+        let status = response.status();
+        let bytes = response.bytes().await.context("the answer could not be read")?;
+        if !status.is_success() {
+            bail!(describe_error(status, &bytes));
+        }
+        let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+        serde_json::from_slice(bytes).with_context(|| format!("unexpected answer from {url}"))
+    }
+}
+
+fn describe_error(status: StatusCode, body: &[u8]) -> String {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(ErrorBody { error }) => format!("{} (HTTP {}, {})", error.message, status.as_u16(), error.code),
+        Err(_) if status == StatusCode::UNAUTHORIZED => {
+            "the token was refused; pass --token or HOOKY_TOKEN, or --data-dir of the running Hooky".into()
+        }
+        Err(_) => format!("Hooky answered HTTP {status}"),
+    }
+}

@@ -1,0 +1,75 @@
+//! `hooky endpoints add|list`
+
+use anyhow::Result;
+use clap::Subcommand;
+use hooky_engine::api::EndpointList;
+use hooky_engine::model::Endpoint;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::client::Client;
+use crate::{output, ClientArgs};
+
+#[derive(Subcommand, Debug)]
+pub enum EndpointsCommand {
+    /// Subscribe a URL to events
+    Add {
+        url: String,
+        /// An event filter pattern (repeatable): order.created, order.*, **
+        #[arg(long = "filter")]
+        filters: Vec<String>,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Timeout in milliseconds
+        #[arg(long)]
+        timeout_ms: Option<u32>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// List endpoints
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+pub async fn run(command: EndpointsCommand) -> Result<()> {
+    match command {
+        EndpointsCommand::Add { url, filters, name, timeout_ms, client: args } => {
+            let mut body = json!({ "url": url, "name": name });
+            if !filters.is_empty() {
+                body["event_filter"] = json!(filters);
+            }
+            if let Some(timeout_ms) = timeout_ms {
+                body["timeout_ms"] = json!(timeout_ms);
+            }
+            let endpoint: Endpoint =
+                Client::new(&args)?.request(Method::POST, "/api/v1/endpoints", Some(&body)).await?;
+            if args.json {
+                return output::json(&endpoint);
+            }
+            println!("{} {} [{}]", endpoint.id, endpoint.url, endpoint.event_filter.join(", "));
+            Ok(())
+        }
+        EndpointsCommand::List { client: args } => {
+            let list: EndpointList = Client::new(&args)?.get("/api/v1/endpoints").await?;
+            if args.json {
+                return output::json(&list.data);
+            }
+            let rows: Vec<Vec<String>> = list
+                .data
+                .iter()
+                .map(|ep| {
+                    vec![
+                        ep.id.to_string(),
+                        if ep.enabled { "enabled".into() } else { "disabled".into() },
+                        ep.event_filter.join(","),
+                        ep.url.clone(),
+                    ]
+                })
+                .collect();
+            output::table(&["ID", "STATE", "FILTER", "URL"], &rows);
+            Ok(())
+        }
+    }
+}

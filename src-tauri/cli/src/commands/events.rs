@@ -1,0 +1,121 @@
+//! `hooky events list|show`
+
+use anyhow::Result;
+use clap::Subcommand;
+use hooky_engine::model::{EventOut, EventPage};
+
+use crate::client::Client;
+use crate::{output, ClientArgs};
+
+#[derive(Subcommand, Debug)]
+pub enum EventsCommand {
+    /// List events, newest first
+    List {
+        /// pending, succeeded, retrying, failed or unrouted
+        #[arg(long)]
+        status: Option<String>,
+        /// Only events with this exact name
+        #[arg(long = "name")]
+        event_name: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Show one event with its deliveries and attempts
+    Show {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+fn query(pairs: &[(&str, Option<String>)]) -> String {
+    let parts: Vec<String> =
+        pairs.iter().filter_map(|(key, value)| value.as_ref().map(|v| format!("{key}={}", url_encode(v)))).collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn run(command: EventsCommand) -> Result<()> {
+    match command {
+        EventsCommand::List { status, event_name, limit, client: args } => {
+            let path = format!(
+                "/api/v1/events{}",
+                query(&[("status", status), ("event_name", event_name), ("limit", Some(limit.to_string()))])
+            );
+            let page: EventPage = Client::new(&args)?.get(&path).await?;
+            if args.json {
+                return output::json(&page);
+            }
+            let rows: Vec<Vec<String>> = page
+                .data
+                .iter()
+                .map(|event| {
+                    vec![
+                        event.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        event.id.to_string(),
+                        event.event_name.clone(),
+                        event.status.as_str().to_owned(),
+                        event.deliveries.len().to_string(),
+                    ]
+                })
+                .collect();
+            output::table(&["CREATED (UTC)", "ID", "EVENT", "STATUS", "ENDPOINTS"], &rows);
+            Ok(())
+        }
+        EventsCommand::Show { id, client: args } => {
+            let event: EventOut = Client::new(&args)?.get(&format!("/api/v1/events/{}", url_encode(&id))).await?;
+            if args.json {
+                return output::json(&event);
+            }
+            println!(
+                "{} {} [{}] at {}",
+                event.id,
+                event.event_name,
+                event.status.as_str(),
+                event.created_at.to_rfc3339()
+            );
+            println!("payload: {}", serde_json::to_string(&event.payload)?);
+            for delivery in &event.deliveries {
+                let next = delivery
+                    .summary
+                    .next_attempt_at
+                    .map(|t| format!(", next at {}", t.to_rfc3339()))
+                    .unwrap_or_default();
+                println!(
+                    "delivery {} to {}: {}{next}",
+                    delivery.summary.id,
+                    delivery.summary.endpoint_id,
+                    delivery.summary.status.as_str()
+                );
+                for attempt in &delivery.attempts {
+                    let outcome = match (&attempt.response, &attempt.error) {
+                        (_, None) => format!("ok {}", attempt.response.as_ref().map_or(0, |r| r.status)),
+                        (_, Some(error)) => format!("{}: {}", error.class.as_str(), error.message),
+                    };
+                    println!(
+                        "  #{} {} {} {} ms  {outcome}",
+                        attempt.number,
+                        attempt.trigger.as_str(),
+                        attempt.started_at.format("%H:%M:%S%.3f"),
+                        attempt.duration_ms
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}

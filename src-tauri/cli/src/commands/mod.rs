@@ -1,0 +1,3 @@
+pub mod endpoints;
+pub mod events;
+pub mod trigger;

@@ -1,0 +1,76 @@
+//! `hooky`: runs the engine headless (`hooky serve`), and talks to a running one.
+
+mod client;
+mod commands;
+mod output;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hooky", version, about = "Send and inspect webhooks locally")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the engine and its web UI in the foreground
+    Serve(serve::ServeArgs),
+    /// Fire an event, as an app would
+    Trigger(commands::trigger::TriggerArgs),
+    /// Manage the endpoints events are delivered to
+    #[command(subcommand)]
+    Endpoints(commands::endpoints::EndpointsCommand),
+    /// Inspect the event log
+    #[command(subcommand)]
+    Events(commands::events::EventsCommand),
+}
+
+/// How client commands reach a running Hooky.
+#[derive(Args, Clone, Debug)]
+pub struct ClientArgs {
+    /// Address of the running Hooky
+    #[arg(long, env = "HOOKY_LISTEN", default_value = hooky_engine::config::DEFAULT_LISTEN, global = true)]
+    pub listen: SocketAddr,
+    /// The management token (default: read from the data dir)
+    #[arg(long, env = "HOOKY_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<String>,
+    /// The data dir whose token to use
+    #[arg(long, env = "HOOKY_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Trigger(args) => commands::trigger::run(args).await,
+            Command::Endpoints(command) => commands::endpoints::run(command).await,
+            Command::Events(command) => commands::events::run(command).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `hooky serve`: the engine headless, until SIGINT or SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use hooky_engine::config::{default_data_dir, DEFAULT_LISTEN, DEFAULT_MAX_BODY_BYTES};
+use hooky_engine::{Engine, EngineConfig};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Loopback address to listen on (port 0 picks a free one)
+    #[arg(long, env = "HOOKY_LISTEN", default_value = DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Where the database and the token live [default: ~/.local/share/hooky]
+    #[arg(long, env = "HOOKY_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Use this management token instead of the one stored in the data dir
+    #[arg(long, env = "HOOKY_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Require the token on the trigger route too
+    #[arg(long, env = "HOOKY_REQUIRE_TRIGGER_TOKEN")]
+    require_trigger_token: bool,
+    /// Largest request body accepted, in bytes
+    #[arg(long, env = "HOOKY_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    max_body_bytes: usize,
+    /// Serve the web UI from this folder [default: ui/dist of the checkout]
+    #[arg(long, env = "HOOKY_UI_DIR")]
+    ui_dir: Option<PathBuf>,
+    /// Another web origin allowed to call the API (e.g. the UI dev server); repeatable
+    #[arg(long = "allow-origin")]
+    allow_origins: Vec<String>,
+}
+
+pub async fn run(args: ServeArgs) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HOOKY_LOG")
+                .unwrap_or_else(|_| "info,hyper=warn,reqwest=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let data_dir = match args.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir().context("cannot find a home directory; pass --data-dir")?,
+    };
+    let mut config = EngineConfig::new(args.listen, data_dir);
+    config.token = args.token;
+    config.require_trigger_token = args.require_trigger_token;
+    config.max_body_bytes = args.max_body_bytes;
+    config.extra_origins = args.allow_origins;
+    if args.ui_dir.is_some() {
+        config.ui_dir = args.ui_dir;
+    }
+    let engine = Engine::start(config).await?;
+    let base = engine.base_url();
+    let banner = format!(
+        "Hooky {version} is listening on {base}\n\
+         \x20 Open the UI:  {base}/#token={token}\n\
+         \x20 Trigger:      curl -X POST {base}/api/v1/webhook_events/trigger \\\n\
+         \x20                 -H 'content-type: application/json' -d '{{\"event_name\":\"order.created\",\"payload\":{{\"id\":1}}}}'\n\
+         \x20 API token:    {token}\n\
+         \x20 Data dir:     {data_dir}\n\
+         \x20 API docs:     {base}/api/openapi.json",
+        version = env!("CARGO_PKG_VERSION"),
+        token = engine.token(),
+        data_dir = engine.data_dir().display(),
+    );
+    say(&banner);
+    wait_for_signal().await?;
+    say("Shutting down…");
+    engine.shutdown().await;
+    Ok(())
+}
+
+/// Prints a line; a closed stdout (e.g. piped into `head`) must not stop the server.
+fn say(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
+}
+
+async fn wait_for_signal() -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("cannot listen for SIGINT")?,
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+    Ok(())
+}
