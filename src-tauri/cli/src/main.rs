@@ -30,6 +30,8 @@ enum Command {
     /// Inspect the event log
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
+    /// Print the OpenAPI document of the HTTP API (no server needed)
+    Openapi,
 }
 
 /// How client commands reach a running Hooky.
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
             Command::Trigger(args) => commands::trigger::run(args).await,
             Command::Endpoints(command) => commands::endpoints::run(command).await,
             Command::Events(command) => commands::events::run(command).await,
+            Command::Openapi => output::json(&hooky_engine::api::openapi()),
         }
     });
     match result {
