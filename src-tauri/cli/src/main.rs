@@ -1,5 +1,6 @@
 //! `hooky`: runs the engine headless (`hooky serve`), and talks to a running one.
 
+mod bench;
 mod client;
 mod commands;
 mod output;
@@ -30,6 +31,8 @@ enum Command {
     /// Inspect the event log
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
+    /// Measure throughput, latency, scale and footprint on this machine
+    Bench(bench::BenchArgs),
     /// Print the OpenAPI document of the HTTP API (no server needed)
     Openapi,
 }
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
             Command::Trigger(args) => commands::trigger::run(args).await,
             Command::Endpoints(command) => commands::endpoints::run(command).await,
             Command::Events(command) => commands::events::run(command).await,
+            Command::Bench(args) => bench::run(args).await,
             Command::Openapi => output::json(&hooky_engine::api::openapi()),
         }
     });

@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod events;
 pub mod idempotency;
 mod migrations;
+pub mod synthetic;
 
 use std::path::Path;
 use std::time::Duration;
@@ -185,6 +186,7 @@ fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
 }
 
 #[cfg(test)]
+#[allow(dead_code)] // a helper for store unit tests; none uses it yet
 pub(crate) mod test_support {
     use super::*;
 

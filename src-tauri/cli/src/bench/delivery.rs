@@ -1,0 +1,75 @@
+//! Workloads 2 and 4: end-to-end deliveries per second, and isolation from bad endpoints.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use bytes::Bytes;
+use serde_json::json;
+
+use super::harness::{order_event, wait_until, BenchEngine};
+use super::receiver::{self, Behaviour};
+use super::report::{rate, ratio, Report};
+use super::{loadgen, Mode};
+
+const SETTLE: Duration = Duration::from_secs(120);
+
+/// Deliveries/s of `events` events to `healthy` endpoints, with `faulty` extra ones (one hangs, one fails).
+async fn deliveries_per_second(events: u64, healthy: usize, faulty: bool) -> Result<f64> {
+    let engine = BenchEngine::start().await?;
+    let receiver = receiver::start(Behaviour::Ok, false).await?;
+    let in_flight = (64 / healthy).max(8);
+    let mut ids = Vec::new();
+    for _ in 0..healthy {
+        ids.push(engine.add_endpoint(&receiver.url, json!({ "max_in_flight": in_flight })).await?);
+    }
+    let (hang, fail) = (receiver::start(Behaviour::Hang, false).await?, receiver::start(Behaviour::Fail, false).await?);
+    if faulty {
+        ids.push(engine.add_endpoint(&hang.url, json!({ "timeout_ms": 10_000, "max_in_flight": 10 })).await?);
+        ids.push(engine.add_endpoint(&fail.url, json!({ "retry_schedule": [1, 1, 1], "max_in_flight": 10 })).await?);
+    }
+    for id in &ids {
+        engine.enable(id).await?;
+    }
+    // End to end: the clock runs from the first trigger to the last attempt logged.
+    let started = Instant::now();
+    engine.fire(events, 32, order_event).await?;
+    let expected = events * healthy as u64;
+    wait_until(SETTLE, || receiver.counters.received.load(Ordering::Relaxed) >= expected).await?;
+    if !faulty {
+        // Every attempt is logged before the figure counts.
+        engine.settle(SETTLE).await?;
+    }
+    let elapsed = started.elapsed();
+    engine.stop().await;
+    Ok(expected as f64 / elapsed.as_secs_f64())
+}
+
+pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
+    let receiver = receiver::start(Behaviour::Ok, false).await?;
+    let direct = loadgen::post_for(&receiver.url, Bytes::from(order_event(1)), 64, mode.load_time).await;
+    drop(receiver);
+    for endpoints in [1usize, 10] {
+        let per_second = deliveries_per_second(mode.events / endpoints as u64, endpoints, false).await?;
+        report.add(
+            "delivery",
+            &format!("deliveries logged, {endpoints} endpoint(s)"),
+            rate(per_second),
+            format!("{} direct client", rate(direct.per_second())),
+            ratio(per_second, direct.per_second()),
+            "≥ 40 %",
+        );
+    }
+    let events = mode.events / 2;
+    let alone = deliveries_per_second(events, 2, false).await?;
+    let beside_faults = deliveries_per_second(events, 2, true).await?;
+    report.add(
+        "isolation",
+        "healthy deliveries beside a hanging and a failing endpoint",
+        rate(beside_faults),
+        format!("{} alone", rate(alone)),
+        ratio(beside_faults, alone),
+        "≥ 90 %",
+    );
+    Ok(())
+}

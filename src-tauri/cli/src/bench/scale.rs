@@ -1,0 +1,80 @@
+//! Workload 5: queries and start-up on a large history.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use hooky_engine::store::synthetic::{generate, SyntheticHistory};
+
+use super::harness::BenchEngine;
+use super::report::{ms, percentile, ratio, Report};
+use super::Mode;
+
+const SAMPLES: usize = 30;
+
+async fn median_ms(engine: &BenchEngine, path: &str) -> Result<f64> {
+    let mut times = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        engine.get(path).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(percentile(&times, 0.5))
+}
+
+pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let db = dir.path().join(hooky_engine::config::DB_FILE);
+    let spec = SyntheticHistory { events: mode.scale_events, endpoints: 3, attempts_per_delivery: 3 };
+    let generating = Instant::now();
+    let path = db.clone();
+    let endpoints = tokio::task::spawn_blocking(move || generate(&path, &spec)).await??;
+    println!(
+        "  scale: generated {} events and {} attempts in {:.1} s",
+        mode.scale_events,
+        mode.scale_events * 3,
+        generating.elapsed().as_secs_f64()
+    );
+    let bytes =
+        std::fs::metadata(&db)?.len() + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+
+    let starting = Instant::now();
+    let engine = BenchEngine::start_in(dir.path()).await?;
+    engine.get("/api/v1/health").await?;
+    let startup_ms = starting.elapsed().as_secs_f64() * 1000.0;
+
+    let floor = median_ms(&engine, "/api/v1/health").await?;
+    let middle = engine.get(&format!("/api/v1/events?limit=1&until={}", "2023-11-15T00:00:00Z")).await?;
+    let cursor = middle["data"][0]["id"].as_str().context("no event in the middle of the history")?.to_owned();
+    let endpoint = endpoints.first().context("no endpoint")?;
+    let pages = [
+        ("events page, status=failed", format!("/api/v1/events?status=failed&limit=50&cursor={cursor}")),
+        ("events page, event_name", format!("/api/v1/events?event_name=order.paid&limit=50&cursor={cursor}")),
+        ("events page, endpoint_id", format!("/api/v1/events?endpoint_id={endpoint}&limit=50&cursor={cursor}")),
+    ];
+    for (label, path) in pages {
+        let value = median_ms(&engine, &path).await?;
+        report.add("scale", label, ms(value), format!("{} health", ms(floor)), ratio(value, floor), "< 20 ms");
+    }
+    let detail = median_ms(&engine, &format!("/api/v1/events/{cursor}")).await?;
+    report.add(
+        "scale",
+        "event detail (3 attempts)",
+        ms(detail),
+        format!("{} health", ms(floor)),
+        ratio(detail, floor),
+        "< 5 ms",
+    );
+    engine.stop().await;
+    report.add("scale", "engine start-up", ms(startup_ms), "n/a".into(), "n/a".into(), "< 1 s");
+    let per_attempt = bytes as f64 / (mode.scale_events as f64 * 3.0);
+    report.add(
+        "scale",
+        &format!("database bytes per attempt ({} events)", mode.scale_events),
+        format!("{per_attempt:.0} B"),
+        "n/a".into(),
+        "n/a".into(),
+        "report",
+    );
+    Ok(())
+}

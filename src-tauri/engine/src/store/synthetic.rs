@@ -1,0 +1,109 @@
+//! Synthetic history for benchmarks: many events, deliveries and attempts, written fast.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection};
+use ulid::Ulid;
+
+use super::{Store, StoreError};
+
+const EVENT_NAMES: [&str; 8] = [
+    "order.created",
+    "order.paid",
+    "order.shipped",
+    "order.refunded",
+    "user.created",
+    "user.deleted",
+    "invoice.sent",
+    "invoice.failed",
+];
+
+pub struct SyntheticHistory {
+    pub events: u64,
+    pub endpoints: u32,
+    /// Attempts per delivery; the last one succeeds unless the event is one of every ten that failed.
+    pub attempts_per_delivery: u32,
+}
+
+/// Fills a new database at `path`. Returns the ids of the endpoints it made.
+pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, StoreError> {
+    drop(Store::open(path)?); // creates the schema
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    let tx = conn.transaction()?;
+    let start_ms: u64 = 1_700_000_000_000;
+    let endpoint_ids: Vec<String> =
+        (0..spec.endpoints).map(|i| format!("ep_{}", Ulid::from_parts(start_ms, u128::from(i)))).collect();
+    for (i, id) in endpoint_ids.iter().enumerate() {
+        tx.execute(
+            "INSERT INTO endpoints (id, url, name, description, event_filter, enabled, timeout_ms, retry_schedule, \
+             max_in_flight, headers, created_at, updated_at) VALUES (?1, ?2, ?3, '', '[\"**\"]', 1, 15000, '[5,300]', 10, '{}', ?4, ?4)",
+            params![id, format!("http://127.0.0.1:9/hook/{i}"), format!("receiver {i}"), start_ms as i64],
+        )?;
+    }
+    {
+        let mut event =
+            tx.prepare("INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut delivery = tx.prepare(
+            "INSERT INTO deliveries (id, event_id, endpoint_id, status, attempt_count, auto_attempt_count, \
+             last_response_status, last_duration_ms, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 12, ?7, ?7)",
+        )?;
+        let mut attempt = tx.prepare(
+            "INSERT INTO attempts (id, delivery_id, number, trigger, succeeded, started_at, duration_ms, request_url, \
+             request_headers, response_status, response_headers, response_body, error_class, error_message) \
+             VALUES (?1, ?2, ?3, 'automatic', ?4, ?5, 12, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        let request_headers = r#"{"content-type":"application/json","user-agent":"Hooky/0.1.0","webhook-id":"evt_x","webhook-timestamp":"1700000000","x-hooky-attempt":"1","x-hooky-event":"order.created"}"#;
+        let response_headers =
+            r#"{"content-length":"16","content-type":"application/json","date":"Tue, 14 Nov 2023 22:13:20 GMT"}"#;
+        for i in 0..spec.events {
+            let at = start_ms + i * 10;
+            let event_id = format!("evt_{}", Ulid::from_parts(at, u128::from(i)));
+            let name = EVENT_NAMES[(i % EVENT_NAMES.len() as u64) as usize];
+            let failed = i % 10 == 3;
+            let status = if failed { "failed" } else { "succeeded" };
+            let payload = format!(
+                r#"{{"id":{i},"type":"{name}","amount_cents":{},"currency":"EUR","customer":{{"id":"cus_{i}","email":"user{i}@example.com"}}}}"#,
+                i * 7 % 10_000
+            );
+            event.execute(params![event_id, name, payload, status, at as i64])?;
+            let endpoint = &endpoint_ids[(i % u64::from(spec.endpoints.max(1))) as usize];
+            let delivery_id = format!("dlv_{}", Ulid::from_parts(at, u128::from(i)));
+            let last_status = if failed { 500 } else { 200 };
+            delivery.execute(params![
+                delivery_id,
+                event_id,
+                endpoint,
+                status,
+                spec.attempts_per_delivery,
+                last_status,
+                at as i64
+            ])?;
+            for n in 1..=spec.attempts_per_delivery {
+                let ok = !failed && n == spec.attempts_per_delivery;
+                let attempt_id = format!("att_{}", Ulid::from_parts(at + u64::from(n), u128::from(i)));
+                let (code, body, class, message) = if ok {
+                    (200, "{\"received\":true}", None, None)
+                } else {
+                    (500, "internal error", Some("status"), Some("the receiver answered 500"))
+                };
+                attempt.execute(params![
+                    attempt_id,
+                    delivery_id,
+                    n,
+                    ok,
+                    (at + u64::from(n)) as i64,
+                    "http://127.0.0.1:9/hook",
+                    request_headers,
+                    code,
+                    response_headers,
+                    body.as_bytes(),
+                    class,
+                    message
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(endpoint_ids)
+}
