@@ -68,9 +68,9 @@ pub fn json_error(err: &serde_json::Error, path: Option<String>) -> ApiError {
     }
 }
 
-/// serde names an unknown field as "unknown field `x`, expected …".
+/// serde names an unknown field as "unknown field `x`, expected …" and a missing one as "missing field `x`".
 fn unknown_field_name(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("missing field `"))?;
     Some(rest.split('`').next()?.to_owned())
 }
 
@@ -87,6 +87,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so a broken body is 400 even where its start fits the type.
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|err| json_error(&err, None))?;
+    parse_typed(bytes)
+}
+
+/// Deserializes a body already known to be JSON; a wrong shape names the field.
+pub fn parse_typed<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{json_error, JsonBytes};
+use super::extract::{json_error, parse_typed, JsonBytes};
 use super::AppState;
 use crate::ingest::{self, Accepted, NewEvent};
 use crate::model::filter::is_valid_event_name;
@@ -40,7 +40,10 @@ pub async fn trigger_event(
     headers: HeaderMap,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
-    let input: TriggerIn = serde_json::from_slice(&body).map_err(|err| json_error(&err, None))?;
+    // Not JSON (or nested deeper than the 128 levels the event log can show back) is 400;
+    // JSON of the wrong shape is 422 naming the field.
+    serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| json_error(&err, None))?;
+    let input: TriggerIn = parse_typed(&body)?;
     let event_name = match input.event_name {
         None => return Err(ApiError::invalid_field("event_name", "event_name is required")),
         Some(name) if !is_valid_event_name(&name) => {

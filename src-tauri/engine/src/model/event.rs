@@ -13,9 +13,15 @@ use crate::ids::{DeliveryId, EndpointId, EventId};
 pub struct TriggerIn {
     #[schema(example = "order.created", pattern = "^[A-Za-z0-9_.:-]{1,200}$")]
     pub event_name: Option<String>,
-    /// Any JSON value. It is delivered byte for byte as sent.
-    #[schema(value_type = Object, example = json!({"order_id": 42}))]
+    /// Any JSON value, `null` included. It is delivered byte for byte as sent.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = serde_json::Value, example = json!({"order_id": 42}))]
     pub payload: Option<Box<RawValue>>,
+}
+
+/// `Some` whenever the field is there: a `null` payload is a payload, not a missing one.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(deserializer).map(Some)
 }
 
 /// The answer to a trigger: the committed event and one delivery per matching endpoint.
@@ -83,7 +89,6 @@ pub struct EventOut {
     pub event_name: String,
     pub status: EventStatus,
     pub created_at: DateTime<Utc>,
-    #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     pub deliveries: Vec<DeliveryOut>,
 }
