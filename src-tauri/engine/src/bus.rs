@@ -67,6 +67,11 @@ impl Bus {
         let _ = self.sender.send(message);
     }
 
+    /// Whether anyone listens; lets callers skip building messages nobody reads.
+    pub fn has_subscribers(&self) -> bool {
+        self.sender.receiver_count() > 0
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<StreamMessage> {
         self.sender.subscribe()
     }

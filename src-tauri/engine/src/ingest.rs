@@ -1,5 +1,7 @@
 //! Accepting a triggered event: route it, commit it, then wake delivery.
 
+use std::sync::{Arc, Mutex};
+
 use chrono::Utc;
 
 use crate::bus::{Bus, StreamMessage};
@@ -7,8 +9,9 @@ use crate::delivery::DeliveryEngine;
 use crate::ids::{DeliveryId, EventId};
 use crate::model::filter::matches_any;
 use crate::model::time::now_ms;
-use crate::model::{DeliveryStatus, DeliverySummary, EventStatus, EventSummary, TriggerDelivery, TriggerOut};
-use crate::store::{endpoints, events, idempotency, Store, StoreError};
+use crate::model::{DeliveryStatus, DeliverySummary, Endpoint, EventStatus, EventSummary, TriggerDelivery, TriggerOut};
+use crate::store::deliveries::{self, DueDelivery};
+use crate::store::{events, idempotency, Store, StoreError};
 
 /// A validated trigger request.
 pub struct NewEvent {
@@ -24,47 +27,102 @@ pub enum Accepted {
     Replayed(TriggerOut),
 }
 
-/// Commits the event and one delivery per matching enabled endpoint, then wakes the scheduler.
-/// Returns only after the commit, so an answer of success means the event is durable.
+/// A delivery created by this trigger, and whether its first attempt was claimed for the fast path.
+struct Fresh {
+    due: DueDelivery,
+    endpoint: Arc<Endpoint>,
+    claimed: bool,
+}
+
+/// Commits the event and one delivery per matching enabled endpoint, then starts their first
+/// attempts. Returns only after the commit, so an answer of success means the event is durable.
 pub async fn accept(
     store: &Store,
     bus: &Bus,
     delivery: &DeliveryEngine,
     event: NewEvent,
 ) -> Result<Accepted, StoreError> {
-    let accepted = store
+    let engine = delivery.clone();
+    let enabled = delivery.enabled_endpoints().await?;
+    // Shared with the job, so claims can be given back if the transaction does not commit.
+    let claimed: Arc<Mutex<Vec<DeliveryId>>> = Arc::default();
+    let claimed_in_job = claimed.clone();
+    let written = store
         .write(move |conn| {
             let now = now_ms();
             if let Some(key) = &event.idempotency_key {
                 if let Some(first) = idempotency::lookup(conn, key, now)? {
-                    return Ok(Accepted::Replayed(first));
+                    return Ok((Accepted::Replayed(first), Vec::new()));
                 }
             }
             let event_id = EventId::generate();
-            let mut deliveries = Vec::new();
-            for endpoint in endpoints::list_enabled(conn)? {
-                if matches_any(&endpoint.event_filter, &event.event_name) {
-                    deliveries.push(TriggerDelivery { id: DeliveryId::generate(), endpoint_id: endpoint.id });
+            let payload: Arc<str> = event.payload.into();
+            let mut fresh = Vec::new();
+            for endpoint in enabled.values() {
+                if !matches_any(&endpoint.event_filter, &event.event_name) {
+                    continue;
                 }
+                let due = DueDelivery {
+                    id: DeliveryId::generate(),
+                    event_id: event_id.clone(),
+                    endpoint_id: endpoint.id.clone(),
+                    event_name: event.event_name.clone(),
+                    payload: payload.clone(),
+                    attempt_count: 0,
+                    status: DeliveryStatus::Pending,
+                };
+                fresh.push(Fresh { due, endpoint: endpoint.clone(), claimed: false });
             }
-            let status = if deliveries.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
-            events::insert(conn, &event_id, &event.event_name, &event.payload, status, now)?;
-            for delivery in &deliveries {
-                crate::store::deliveries::insert(conn, &delivery.id, &event_id, &delivery.endpoint_id, now)?;
+            let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
+            events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
+            for delivery in &fresh {
+                deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
             }
-            let out = TriggerOut { id: event_id, event_name: event.event_name, deliveries };
+            let out = TriggerOut {
+                id: event_id,
+                event_name: event.event_name,
+                deliveries: fresh
+                    .iter()
+                    .map(|d| TriggerDelivery { id: d.due.id.clone(), endpoint_id: d.endpoint.id.clone() })
+                    .collect(),
+            };
             if let Some(key) = &event.idempotency_key {
                 idempotency::remember(conn, key, &out, now)?;
             }
-            Ok(Accepted::Created(out))
+            // Last, so no claim is taken for a job that fails.
+            let mut claimed = claimed_in_job.lock().unwrap_or_else(|p| p.into_inner());
+            for delivery in &mut fresh {
+                delivery.claimed = engine.claim_fresh(&delivery.due.id, &delivery.endpoint);
+                if delivery.claimed {
+                    claimed.push(delivery.due.id.clone());
+                }
+            }
+            Ok((Accepted::Created(out), fresh))
         })
-        .await?;
-
-    if let Accepted::Created(out) = &accepted {
-        if !out.deliveries.is_empty() {
-            delivery.wake();
+        .await;
+    let (accepted, fresh) = match written {
+        Ok(written) => written,
+        Err(err) => {
+            // Those claims belong to rows that were never committed.
+            for id in claimed.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+                delivery.abandon_fresh(&id);
+            }
+            return Err(err);
         }
+    };
+    if let (Accepted::Created(out), true) = (&accepted, bus.has_subscribers()) {
         bus.publish(StreamMessage::EventCreated { event: summary_of_new(out) });
+    }
+    let mut left_to_scheduler = false;
+    for fresh in fresh {
+        if fresh.claimed {
+            delivery.start_fresh(fresh.due, fresh.endpoint);
+        } else {
+            left_to_scheduler = true; // the endpoint is at its claim cap
+        }
+    }
+    if left_to_scheduler {
+        delivery.wake();
     }
     Ok(accepted)
 }

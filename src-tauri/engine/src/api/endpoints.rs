@@ -42,6 +42,7 @@ pub async fn create_endpoint(
     let endpoint = Endpoint::create(input, Utc::now())?;
     let stored = endpoint.clone();
     state.store.write(move |conn| endpoints::insert(conn, &stored)).await?;
+    state.delivery.endpoint_changed(&endpoint.id);
     state.bus.publish(StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint.clone()) });
     Ok((StatusCode::CREATED, Json(endpoint)))
 }

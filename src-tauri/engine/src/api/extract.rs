@@ -87,20 +87,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    // Syntax first, so a broken body is 400 even where its start fits the type.
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|err| json_error(&err, None))?;
-    parse_typed(bytes)
-}
-
-/// Deserializes a body already known to be JSON; a wrong shape names the field.
-pub fn parse_typed<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
-        json_error(err.inner(), Some(path))
-    })?;
-    deserializer.end().map_err(|err| json_error(&err, None))?;
-    Ok(value)
+    let typed = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|err| {
+            let path = err.path().to_string();
+            json_error(err.inner(), Some(path))
+        })
+        .and_then(|value: T| deserializer.end().map(|()| value).map_err(|err| json_error(&err, None)));
+    typed.map_err(|shape_error| {
+        // A body that is not JSON at all is 400 even where its start fit the type.
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(syntax) => json_error(&syntax, None),
+            Ok(_) => shape_error,
+        }
+    })
 }
 
 /// Query parameters; a bad one gets 422.

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{json_error, parse_typed, JsonBytes};
+use super::extract::{parse_json, JsonBytes};
 use super::AppState;
 use crate::ingest::{self, Accepted, NewEvent};
 use crate::model::filter::is_valid_event_name;
@@ -14,6 +14,8 @@ use crate::model::{TriggerIn, TriggerOut};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+/// serde_json reads back at most 128 levels; stay below it so every stored payload can be shown.
+const MAX_PAYLOAD_DEPTH: usize = 100;
 
 /// Accept an event for delivery
 ///
@@ -40,10 +42,7 @@ pub async fn trigger_event(
     headers: HeaderMap,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
-    // Not JSON (or nested deeper than the 128 levels the event log can show back) is 400;
-    // JSON of the wrong shape is 422 naming the field.
-    serde_json::from_slice::<serde_json::Value>(&body).map_err(|err| json_error(&err, None))?;
-    let input: TriggerIn = parse_typed(&body)?;
+    let input: TriggerIn = parse_json(&body)?;
     let event_name = match input.event_name {
         None => return Err(ApiError::invalid_field("event_name", "event_name is required")),
         Some(name) if !is_valid_event_name(&name) => {
@@ -59,6 +58,13 @@ pub async fn trigger_event(
         .ok_or_else(|| ApiError::invalid_field("payload", "payload is required (any JSON value)"))?
         .get()
         .to_owned();
+    if nesting_depth(&payload) > MAX_PAYLOAD_DEPTH {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the payload nests arrays and objects deeper than {MAX_PAYLOAD_DEPTH} levels"),
+        ));
+    }
     let idempotency_key = idempotency_key(&headers)?;
     let accepted =
         ingest::accept(&state.store, &state.bus, &state.delivery, NewEvent { event_name, payload, idempotency_key })
@@ -81,5 +87,43 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
         _ => {
             Err(ApiError::invalid_field("Idempotency-Key", "Idempotency-Key must be 1 to 255 visible ASCII characters"))
         }
+    }
+}
+
+/// How deeply arrays and objects nest in JSON text already known to be valid.
+fn nesting_depth(json: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match byte {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    deepest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nesting_depth;
+
+    #[test]
+    fn depth_ignores_brackets_inside_strings() {
+        assert_eq!(nesting_depth("1"), 0);
+        assert_eq!(nesting_depth(r#"{"a":[1,{"b":[]}]}"#), 4);
+        assert_eq!(nesting_depth(r#"["[[[\"[[", {}]"#), 2);
     }
 }

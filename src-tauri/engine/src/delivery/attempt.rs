@@ -11,7 +11,7 @@ use crate::bus::StreamMessage;
 use crate::ids::{AttemptId, DeliveryId, EventId};
 use crate::model::time::now_ms;
 use crate::model::{AttemptOut, AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint, EventStatus};
-use crate::store::deliveries::DeliveryUpdate;
+use crate::store::deliveries::{DeliveryUpdate, DueDelivery};
 use crate::store::{attempts, deliveries, endpoints, events};
 
 /// Everything one recorded attempt changed, for the live stream.
@@ -24,53 +24,43 @@ struct Recorded {
 }
 
 impl DeliveryEngine {
-    pub(super) async fn run_attempt(&self, id: DeliveryId, endpoint: Arc<Endpoint>, trigger: AttemptTrigger) {
+    pub(super) async fn run_attempt(&self, due: DueDelivery, endpoint: Arc<Endpoint>, trigger: AttemptTrigger) {
         let cancel = self.inner.cancel.clone();
+        let id = due.id.clone();
         tokio::select! {
-            () = self.attempt(&id, &endpoint, trigger) => {}
+            () = self.attempt(due, &endpoint, trigger) => {}
             // Shutting down: the delivery stays due and resumes at the next start.
             () = cancel.cancelled() => {}
         }
-        self.release(&id, &endpoint.id);
+        self.release(&id, &endpoint);
     }
 
-    async fn attempt(&self, id: &DeliveryId, endpoint: &Endpoint, trigger: AttemptTrigger) {
+    async fn attempt(&self, due: DueDelivery, endpoint: &Endpoint, trigger: AttemptTrigger) {
         let Some(_slot) = self.inner.limits.acquire(endpoint).await else { return };
-        let lookup = id.clone();
-        let loaded = self
-            .inner
-            .store
-            .read(move |conn| {
-                let Some(delivery) = deliveries::get(conn, &lookup)? else { return Ok(None) };
-                Ok(events::get(conn, &delivery.event_id)?.map(|event| (delivery, event)))
-            })
-            .await;
-        let (delivery, event) = match loaded {
-            Ok(Some(found)) => found,
-            Ok(None) => return,
-            Err(err) => {
-                tracing::error!(error = %err, delivery = %id, "could not load a delivery to attempt");
-                return;
-            }
-        };
-        if trigger == AttemptTrigger::Automatic && !delivery.summary.status.is_active() {
-            return; // cancelled or finished since it was claimed
-        }
         let sent = sender::send(
             &self.inner.client,
             Outgoing {
                 endpoint,
-                event_id: event.id.as_str(),
-                event_name: &event.event_name,
-                payload: &event.payload,
-                attempt_number: delivery.summary.attempt_count + 1,
+                event_id: due.event_id.as_str(),
+                event_name: &due.event_name,
+                payload: &due.payload,
+                attempt_number: due.attempt_count + 1,
             },
         )
         .await;
-        match self.record(id.clone(), endpoint.clone(), trigger, sent, event.payload).await {
-            Ok(recorded) => self.publish(recorded),
+        let id = due.id.clone();
+        match self.record(due.id, endpoint.clone(), trigger, sent, due.payload).await {
+            Ok(recorded) => {
+                // A retry was scheduled: the scheduler may be asleep past its time.
+                if recorded.as_ref().is_some_and(|r| r.delivery.next_attempt_at.is_some()) {
+                    self.wake();
+                }
+                self.publish(recorded);
+            }
             Err(err) => {
-                tracing::error!(error = %err, delivery = %id, "could not record an attempt; it will be made again")
+                tracing::error!(error = %err, delivery = %id, "could not record an attempt; it will be made again");
+                // The row is still due; come back to it once the store may have recovered.
+                self.wake_later(super::ERROR_BACKOFF);
             }
         }
     }
@@ -81,7 +71,7 @@ impl DeliveryEngine {
         endpoint: Endpoint,
         trigger: AttemptTrigger,
         sent: Sent,
-        payload: String,
+        payload: Arc<str>,
     ) -> Result<Option<Recorded>, crate::store::StoreError> {
         let result = AttemptResult {
             succeeded: sent.succeeded(),
@@ -149,9 +139,16 @@ impl DeliveryEngine {
 
     fn publish(&self, recorded: Option<Recorded>) {
         let Some(recorded) = recorded else { return };
-        let bus = &self.inner.bus;
+        if let Some(endpoint) = &recorded.disabled {
+            tracing::warn!(endpoint = %endpoint.id, "endpoint disabled after 410 Gone");
+            self.endpoint_changed(&endpoint.id);
+        }
         if recorded.delivery.status == DeliveryStatus::Failed {
             tracing::warn!(delivery = %recorded.delivery.id, "delivery failed for good");
+        }
+        let bus = &self.inner.bus;
+        if !bus.has_subscribers() {
+            return;
         }
         bus.publish(StreamMessage::AttemptCreated {
             event_id: recorded.event_id.clone(),
@@ -163,7 +160,6 @@ impl DeliveryEngine {
             delivery: recorded.delivery,
         });
         if let Some(endpoint) = recorded.disabled {
-            tracing::warn!(endpoint = %endpoint.id, "endpoint disabled after 410 Gone");
             bus.publish(StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint) });
         }
     }

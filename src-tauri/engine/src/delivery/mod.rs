@@ -12,7 +12,7 @@ mod limits;
 pub mod retry;
 pub mod sender;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,6 +24,7 @@ use crate::bus::{Bus, StreamMessage};
 use crate::ids::{DeliveryId, EndpointId};
 use crate::model::time::now_ms;
 use crate::model::{AttemptTrigger, DeliverySummary, Endpoint};
+use crate::store::deliveries::DueDelivery;
 use crate::store::{deliveries, endpoints, events, Store, StoreError};
 
 /// How many due deliveries one pass starts at most.
@@ -47,10 +48,31 @@ pub enum DeliveryActionError {
     Store(#[from] StoreError),
 }
 
+/// Deliveries with an attempt started or about to start, so no pass starts them twice.
 #[derive(Default)]
 struct Claims {
-    ids: HashSet<DeliveryId>,
+    ids: HashMap<DeliveryId, EndpointId>,
     per_endpoint: HashMap<EndpointId, usize>,
+}
+
+impl Claims {
+    fn take(&mut self, id: &DeliveryId, endpoint_id: &EndpointId) {
+        self.ids.insert(id.clone(), endpoint_id.clone());
+        *self.per_endpoint.entry(endpoint_id.clone()).or_default() += 1;
+    }
+
+    /// Gives a claim back; returns how many its endpoint held before.
+    fn give_back(&mut self, id: &DeliveryId) -> usize {
+        let Some(endpoint_id) = self.ids.remove(id) else { return 0 };
+        match self.per_endpoint.get_mut(&endpoint_id) {
+            Some(count) => {
+                let held = *count;
+                *count = count.saturating_sub(1);
+                held
+            }
+            None => 0,
+        }
+    }
 }
 
 struct Inner {
@@ -60,8 +82,19 @@ struct Inner {
     wake: Notify,
     claims: Mutex<Claims>,
     limits: limits::Limits,
+    endpoints: EndpointCache,
     cancel: CancellationToken,
     tasks: TaskTracker,
+}
+
+pub(crate) type EnabledEndpoints = Arc<HashMap<EndpointId, Arc<Endpoint>>>;
+
+/// The enabled endpoints, reloaded after any endpoint changes. The generation
+/// keeps a load that raced with a change from caching what it read.
+#[derive(Default)]
+struct EndpointCache {
+    generation: std::sync::atomic::AtomicU64,
+    current: Mutex<Option<(u64, EnabledEndpoints)>>,
 }
 
 #[derive(Clone)]
@@ -85,6 +118,7 @@ impl DeliveryEngine {
                 wake: Notify::new(),
                 claims: Mutex::new(Claims::default()),
                 limits: limits::Limits::default(),
+                endpoints: EndpointCache::default(),
                 cancel,
                 tasks: TaskTracker::new(),
             }),
@@ -145,15 +179,34 @@ impl DeliveryEngine {
         })
     }
 
+    /// The enabled endpoints, from memory unless one changed since they were read.
+    pub(crate) async fn enabled_endpoints(&self) -> Result<EnabledEndpoints, StoreError> {
+        use std::sync::atomic::Ordering;
+        let cache = &self.inner.endpoints;
+        let generation = cache.generation.load(Ordering::SeqCst);
+        if let Some((cached_at, endpoints)) = cache.current.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if *cached_at == generation {
+                return Ok(endpoints.clone());
+            }
+        }
+        let loaded: EnabledEndpoints = Arc::new(
+            self.inner
+                .store
+                .read(endpoints::list_enabled)
+                .await?
+                .into_iter()
+                .map(|endpoint| (endpoint.id.clone(), Arc::new(endpoint)))
+                .collect(),
+        );
+        if cache.generation.load(Ordering::SeqCst) == generation {
+            *cache.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, loaded.clone()));
+        }
+        Ok(loaded)
+    }
+
     /// Starts attempts for what is due. True when more may be due right away.
     async fn dispatch_due(&self) -> Result<bool, StoreError> {
-        let store = &self.inner.store;
-        let enabled: HashMap<EndpointId, Arc<Endpoint>> = store
-            .read(endpoints::list_enabled)
-            .await?
-            .into_iter()
-            .map(|endpoint| (endpoint.id.clone(), Arc::new(endpoint)))
-            .collect();
+        let enabled = self.enabled_endpoints().await?;
         let (saturated, claimed) = {
             let claims = self.claims();
             let saturated: Vec<EndpointId> = enabled
@@ -166,55 +219,109 @@ impl DeliveryEngine {
         // Claimed rows are still due in the table, so look past them.
         let limit = claimed + BATCH;
         let now = now_ms();
-        let due = store.read(move |conn| deliveries::due(conn, now, &saturated, limit)).await?;
-        let mut started = 0;
-        for delivery in &due {
-            let Some(endpoint) = enabled.get(&delivery.endpoint_id) else { continue };
-            if !self.try_claim(&delivery.id, endpoint) {
-                continue;
+        let engine = self.clone();
+        let endpoints = enabled.clone();
+        let (found, due) = self
+            .inner
+            .store
+            .read(move |conn| {
+                let ids = deliveries::due_ids(conn, now, &saturated, limit)?;
+                let found = ids.len();
+                // Claim here, before loading, so only the rows this pass will run are read in full.
+                let mine: Vec<DeliveryId> = ids
+                    .into_iter()
+                    .filter(|(id, endpoint_id)| endpoints.get(endpoint_id).is_some_and(|ep| engine.try_claim(id, ep)))
+                    .map(|(id, _)| id)
+                    .collect();
+                match deliveries::load_due(conn, &mine) {
+                    Ok(due) => Ok((found, due)),
+                    Err(err) => {
+                        for id in &mine {
+                            engine.release_claim(id);
+                        }
+                        Err(err)
+                    }
+                }
+            })
+            .await?;
+        let started = due.len();
+        for delivery in due {
+            match enabled.get(&delivery.endpoint_id) {
+                Some(endpoint) => self.start_claimed(delivery, endpoint.clone(), AttemptTrigger::Automatic),
+                None => self.release_claim(&delivery.id),
             }
-            started += 1;
-            let engine = self.clone();
-            let (delivery, endpoint) = (delivery.clone(), endpoint.clone());
-            self.inner.tasks.spawn(async move {
-                engine.run_attempt(delivery.id, endpoint, AttemptTrigger::Automatic).await;
-            });
         }
-        Ok(due.len() == limit && started > 0)
+        Ok(found == limit && started > 0)
+    }
+
+    /// Runs an attempt of a delivery this engine has claimed.
+    fn start_claimed(&self, due: DueDelivery, endpoint: Arc<Endpoint>, trigger: AttemptTrigger) {
+        let engine = self.clone();
+        self.inner.tasks.spawn(async move { engine.run_attempt(due, endpoint, trigger).await });
+    }
+
+    /// Claims a delivery that is being committed right now, so its first attempt can start
+    /// the moment the commit returns, without a trip through the scheduler. Called inside the
+    /// writing transaction: the scheduler cannot see the row yet, so it cannot claim it too.
+    pub(crate) fn claim_fresh(&self, id: &DeliveryId, endpoint: &Endpoint) -> bool {
+        self.try_claim(id, endpoint)
+    }
+
+    /// Starts the first attempt of a delivery claimed with [`Self::claim_fresh`] once it is committed.
+    pub(crate) fn start_fresh(&self, due: DueDelivery, endpoint: Arc<Endpoint>) {
+        self.start_claimed(due, endpoint, AttemptTrigger::Automatic);
+    }
+
+    /// Gives back a claim whose delivery was never committed.
+    pub(crate) fn abandon_fresh(&self, id: &DeliveryId) {
+        self.release_claim(id);
     }
 
     fn try_claim(&self, id: &DeliveryId, endpoint: &Endpoint) -> bool {
         let mut claims = self.claims();
         let held = claims.per_endpoint.get(&endpoint.id).copied().unwrap_or(0);
-        if held >= claim_cap(endpoint) || claims.ids.contains(id) {
+        if held >= claim_cap(endpoint) || claims.ids.contains_key(id) {
             return false;
         }
-        claims.ids.insert(id.clone());
-        *claims.per_endpoint.entry(endpoint.id.clone()).or_default() += 1;
+        claims.take(id, &endpoint.id);
         true
     }
 
-    fn release(&self, id: &DeliveryId, endpoint_id: &EndpointId) {
-        {
-            let mut claims = self.claims();
-            claims.ids.remove(id);
-            if let Some(count) = claims.per_endpoint.get_mut(endpoint_id) {
-                *count = count.saturating_sub(1);
-            }
+    /// Gives back a claim whose attempt never started.
+    fn release_claim(&self, id: &DeliveryId) {
+        self.claims().give_back(id);
+    }
+
+    fn release(&self, id: &DeliveryId, endpoint: &Endpoint) {
+        let held = self.claims().give_back(id);
+        // Only a saturated endpoint can have due rows that no pass has claimed yet.
+        if held >= claim_cap(endpoint) {
+            self.wake();
         }
-        self.wake();
+    }
+
+    /// Wakes the scheduler after `delay`, e.g. to retry recording an attempt that failed to store.
+    fn wake_later(&self, delay: Duration) {
+        let engine = self.clone();
+        self.inner.tasks.spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(delay) => engine.wake(),
+                () = engine.inner.cancel.cancelled() => {}
+            }
+        });
     }
 
     /// Attempts a delivery now, whatever its schedule says; the outcome arrives on the stream.
     pub async fn retry_now(&self, id: DeliveryId) -> Result<DeliverySummary, DeliveryActionError> {
         let lookup = id.clone();
-        let (row, endpoint) = self
+        let (due, summary, endpoint) = self
             .inner
             .store
             .read(move |conn| {
-                let Some(row) = deliveries::get(conn, &lookup)? else { return Ok(None) };
-                let endpoint = endpoints::get(conn, &row.summary.endpoint_id)?;
-                Ok(Some((row, endpoint)))
+                let Some(due) = deliveries::load_for_attempt(conn, &lookup)? else { return Ok(None) };
+                let summary = deliveries::get(conn, &lookup)?.map(|row| row.summary);
+                let endpoint = endpoints::get(conn, &due.endpoint_id)?;
+                Ok(summary.map(|summary| (due, summary, endpoint)))
             })
             .await?
             .ok_or(DeliveryActionError::NotFound)?;
@@ -222,14 +329,13 @@ impl DeliveryEngine {
         // A manual retry may go past the claim cap: a person asked for it.
         {
             let mut claims = self.claims();
-            if !claims.ids.insert(id.clone()) {
+            if claims.ids.contains_key(&id) {
                 return Err(DeliveryActionError::InFlight);
             }
-            *claims.per_endpoint.entry(endpoint.id.clone()).or_default() += 1;
+            claims.take(&id, &endpoint.id);
         }
-        let engine = self.clone();
-        self.inner.tasks.spawn(async move { engine.run_attempt(id, endpoint, AttemptTrigger::Manual).await });
-        Ok(row.summary)
+        self.start_claimed(due, endpoint, AttemptTrigger::Manual);
+        Ok(summary)
     }
 
     /// Stops a pending or retrying delivery from being attempted again.
@@ -251,8 +357,9 @@ impl DeliveryEngine {
         Ok(summary)
     }
 
-    /// Drops cached limits of an endpoint whose settings changed or that was deleted.
+    /// Forgets what was cached about an endpoint that was created, changed, disabled or deleted.
     pub fn endpoint_changed(&self, endpoint_id: &EndpointId) {
+        self.inner.endpoints.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.limits.forget(endpoint_id);
         self.wake();
     }

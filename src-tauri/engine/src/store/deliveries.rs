@@ -19,12 +19,41 @@ pub struct DeliveryRow {
     pub created_at_ms: i64,
 }
 
-/// A delivery that is due now, with what sending it needs.
+/// A delivery ready to attempt, with everything sending it needs.
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
     pub id: DeliveryId,
     pub event_id: EventId,
     pub endpoint_id: EndpointId,
+    pub event_name: String,
+    pub payload: std::sync::Arc<str>,
+    /// Attempts made so far; the next one is this plus one.
+    pub attempt_count: u32,
+    pub status: DeliveryStatus,
+}
+
+const DUE_COLUMNS: &str = "d.id, d.event_id, d.endpoint_id, e.event_name, e.payload, d.attempt_count, d.status";
+
+fn due_from_row(row: &Row<'_>) -> rusqlite::Result<DueDelivery> {
+    let status: String = row.get(6)?;
+    Ok(DueDelivery {
+        id: DeliveryId::from_db(row.get(0)?),
+        event_id: EventId::from_db(row.get(1)?),
+        endpoint_id: EndpointId::from_db(row.get(2)?),
+        event_name: row.get(3)?,
+        payload: row.get::<_, String>(4)?.into(),
+        attempt_count: row.get(5)?,
+        status: DeliveryStatus::from_db(&status),
+    })
+}
+
+/// One delivery with its event, ready to attempt.
+pub fn load_for_attempt(conn: &Connection, id: &DeliveryId) -> Result<Option<DueDelivery>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {DUE_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = ?1"
+    ))?;
+    let mut rows = stmt.query_map([id.as_str()], due_from_row)?;
+    Ok(rows.next().transpose()?)
 }
 
 const COLUMNS: &str = "id, endpoint_id, status, attempt_count, next_attempt_at, last_response_status, \
@@ -88,14 +117,15 @@ pub fn for_events(conn: &Connection, event_ids: &[EventId]) -> Result<HashMap<Ev
     Ok(grouped)
 }
 
-/// Active deliveries due at `now_ms` on enabled endpoints, oldest due first.
-/// `skip_endpoints` are endpoints already at their in-flight cap.
-pub fn due(
+/// Ids of active deliveries due at `now_ms` on enabled endpoints, oldest due first.
+/// `skip_endpoints` are endpoints already at their claim cap. Only ids, so looking past
+/// rows that are already claimed costs an index walk and no payload copies.
+pub fn due_ids(
     conn: &Connection,
     now_ms: i64,
     skip_endpoints: &[EndpointId],
     limit: usize,
-) -> Result<Vec<DueDelivery>, StoreError> {
+) -> Result<Vec<(DeliveryId, EndpointId)>, StoreError> {
     let mut args: Vec<Value> = vec![Value::Integer(now_ms)];
     let mut skip = String::new();
     if !skip_endpoints.is_empty() {
@@ -105,21 +135,26 @@ pub fn due(
     }
     args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
     let sql = format!(
-        "SELECT d.id, d.event_id, d.endpoint_id FROM deliveries d \
-         JOIN endpoints e ON e.id = d.endpoint_id AND e.enabled = 1 \
+        "SELECT d.id, d.endpoint_id FROM deliveries d \
+         JOIN endpoints ep ON ep.id = d.endpoint_id AND ep.enabled = 1 \
          WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1{skip} \
          ORDER BY d.next_attempt_at LIMIT ?{}",
         args.len()
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |row| {
-        Ok(DueDelivery {
-            id: DeliveryId::from_db(row.get(0)?),
-            event_id: EventId::from_db(row.get(1)?),
-            endpoint_id: EndpointId::from_db(row.get(2)?),
-        })
+        Ok((DeliveryId::from_db(row.get(0)?), EndpointId::from_db(row.get(1)?)))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The given deliveries with their events, ready to attempt.
+pub fn load_due(conn: &Connection, ids: &[DeliveryId]) -> Result<Vec<DueDelivery>, StoreError> {
+    let mut loaded = Vec::with_capacity(ids.len());
+    for id in ids {
+        loaded.extend(load_for_attempt(conn, id)?);
+    }
+    Ok(loaded)
 }
 
 /// The earliest scheduled attempt after `now_ms` on an enabled endpoint, if any.

@@ -141,10 +141,11 @@ impl Store {
 }
 
 fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R, StoreError>) -> Result<R, StoreError> {
-    conn.execute_batch("SAVEPOINT job")?;
+    // Cached statements: these run once per job, thousands of times a second.
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     match job(conn) {
         Ok(value) => {
-            conn.execute_batch("RELEASE job")?;
+            conn.prepare_cached("RELEASE job")?.execute([])?;
             Ok(value)
         }
         Err(err) => {
