@@ -4,7 +4,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(
-  pkg-config curl ca-certificates build-essential
+  pkg-config curl ca-certificates build-essential python3 python3-venv
   # the desktop shell (Tauri 2 on WebKitGTK)
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   # the browser and desktop suites

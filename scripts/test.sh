@@ -14,6 +14,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "engine and CLI: unit, integration and black-box tests"
 cargo test -p hooky-engine -p hooky-cli --locked
 
+step "signatures against the reference Standard Webhooks verifier (PyPI)"
+cargo build -p hooky-cli --locked
+tests/signing/run.sh
+
 step "desktop shell builds"
 cargo build -p hooky-desktop --locked
 

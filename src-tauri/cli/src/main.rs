@@ -31,6 +31,8 @@ enum Command {
     /// Inspect the event log
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
+    /// Check a signed webhook request offline (Standard Webhooks)
+    Verify(commands::verify::VerifyArgs),
     /// Measure throughput, latency, scale and footprint on this machine
     Bench(bench::BenchArgs),
     /// Print the OpenAPI document of the HTTP API (no server needed)
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
             Command::Endpoints(command) => commands::endpoints::run(command).await,
             Command::Events(command) => commands::events::run(command).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Verify(args) => commands::verify::run(args),
             Command::Openapi => output::json(&hooky_engine::api::openapi()),
         }
     });

@@ -70,6 +70,14 @@ macro_rules! prefixed_id {
 }
 
 prefixed_id!(EventId, "evt_");
+
+impl EventId {
+    /// When the event was created, read from the ULID inside the id.
+    pub fn created_at_ms(&self) -> i64 {
+        let body = self.0.strip_prefix(Self::PREFIX).unwrap_or(&self.0);
+        Ulid::from_string(body).map_or(0, |ulid| i64::try_from(ulid.timestamp_ms()).unwrap_or(i64::MAX))
+    }
+}
 prefixed_id!(EndpointId, "ep_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "att_");

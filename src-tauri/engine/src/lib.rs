@@ -11,6 +11,7 @@ pub mod ids;
 pub mod ingest;
 pub mod model;
 mod runtime;
+pub mod signing;
 pub mod store;
 
 pub use config::EngineConfig;

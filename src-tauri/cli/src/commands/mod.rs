@@ -1,3 +1,4 @@
 pub mod endpoints;
 pub mod events;
 pub mod trigger;
+pub mod verify;

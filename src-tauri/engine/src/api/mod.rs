@@ -7,6 +7,7 @@ mod events;
 mod extract;
 mod meta;
 pub mod security;
+pub mod signing;
 mod static_ui;
 mod stream;
 mod trigger;
@@ -32,6 +33,7 @@ use security::Security;
 
 pub use endpoints::EndpointList;
 pub use meta::{Health, ServerInfo};
+pub use trigger::{nesting_depth, parse_trigger_body, TriggerBody, MAX_PAYLOAD_DEPTH};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -53,6 +55,7 @@ pub struct AppState {
         (name = "endpoints", description = "Subscribers"),
         (name = "events", description = "The event log"),
         (name = "deliveries", description = "Acting on deliveries"),
+        (name = "signing", description = "Standard Webhooks secrets and verification"),
         (name = "stream", description = "Live changes"),
         (name = "meta", description = "Health and server info"),
     )
@@ -74,6 +77,9 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(trigger::trigger_event))
         .routes(routes!(endpoints::list_endpoints, endpoints::create_endpoint))
         .routes(routes!(endpoints::get_endpoint, endpoints::update_endpoint, endpoints::delete_endpoint))
+        .routes(routes!(signing::get_secret))
+        .routes(routes!(signing::rotate_secret))
+        .routes(routes!(signing::verify_signature))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
         .routes(routes!(deliveries::retry_delivery))

@@ -44,6 +44,7 @@ impl DeliveryEngine {
                 event_id: due.event_id.as_str(),
                 event_name: &due.event_name,
                 payload: &due.payload,
+                event_created_at_ms: due.event_id.created_at_ms(),
                 attempt_number: due.attempt_count + 1,
             },
         )

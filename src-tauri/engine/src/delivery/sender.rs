@@ -7,7 +7,8 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::retry::parse_retry_after;
-use crate::model::{AttemptError, AttemptRequest, AttemptResponse, Endpoint, ErrorClass};
+use crate::model::{AttemptError, AttemptRequest, AttemptResponse, Endpoint, ErrorClass, HeaderStyle, PayloadFormat};
+use crate::signing;
 
 /// How much of a response body is kept (and read): 64 KiB.
 pub const RESPONSE_BODY_CAP: usize = 64 * 1024;
@@ -30,6 +31,7 @@ pub struct Outgoing<'a> {
     pub event_id: &'a str,
     pub event_name: &'a str,
     pub payload: &'a str,
+    pub event_created_at_ms: i64,
     pub attempt_number: u32,
 }
 
@@ -49,17 +51,52 @@ impl Sent {
     }
 }
 
-fn request_headers(outgoing: &Outgoing<'_>, timestamp: u64) -> HeaderMap {
+/// The request body: the payload as stored, or the Standard Webhooks envelope around it.
+pub fn request_body(outgoing: &Outgoing<'_>) -> String {
+    match outgoing.endpoint.payload_format {
+        PayloadFormat::Raw => outgoing.payload.to_owned(),
+        PayloadFormat::Envelope => {
+            let created = crate::model::time::from_ms(outgoing.event_created_at_ms)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            // Built as text so the payload inside stays byte for byte as triggered.
+            format!(
+                r#"{{"type":{},"timestamp":{},"data":{}}}"#,
+                serde_json::Value::from(outgoing.event_name),
+                serde_json::Value::from(created),
+                outgoing.payload
+            )
+        }
+    }
+}
+
+/// Every header of the request, signed over `body` with each secret still signing at `timestamp`.
+pub fn request_headers(outgoing: &Outgoing<'_>, body: &str, timestamp: i64) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let mut put = |name: &'static str, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
     };
+    let (id_header, timestamp_header, signature_header) = match outgoing.endpoint.header_style {
+        HeaderStyle::Webhook => ("webhook-id", "webhook-timestamp", "webhook-signature"),
+        HeaderStyle::Svix => ("svix-id", "svix-timestamp", "svix-signature"),
+    };
     put("content-type", "application/json".into());
     put("user-agent", format!("Hooky/{}", env!("CARGO_PKG_VERSION")));
-    put("webhook-id", outgoing.event_id.into());
-    put("webhook-timestamp", timestamp.to_string());
+    put(id_header, outgoing.event_id.into());
+    put(timestamp_header, timestamp.to_string());
+    let now_ms = timestamp.saturating_mul(1000);
+    let signatures: Vec<String> = outgoing
+        .endpoint
+        .signing_keys
+        .iter()
+        .filter(|key| key.expires_at_ms.is_none_or(|expires| expires > now_ms))
+        .filter_map(|key| signing::decode_secret(&key.secret).ok())
+        .map(|key| signing::sign(&key, outgoing.event_id, timestamp, body.as_bytes()))
+        .collect();
+    if !signatures.is_empty() {
+        put(signature_header, signatures.join(" "));
+    }
     put("x-hooky-event", outgoing.event_name.into());
     put("x-hooky-attempt", outgoing.attempt_number.to_string());
     for (name, value) in &outgoing.endpoint.headers {
@@ -87,16 +124,14 @@ fn header_map_to_btree(headers: &HeaderMap) -> BTreeMap<String, String> {
 
 pub async fn send(client: &reqwest::Client, outgoing: Outgoing<'_>) -> Sent {
     let started_at = SystemTime::now();
-    let timestamp = started_at.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let headers = request_headers(&outgoing, timestamp);
-    let request = AttemptRequest {
-        url: outgoing.endpoint.url.clone(),
-        headers: header_map_to_btree(&headers),
-        body: outgoing.payload.to_owned(),
-    };
+    let timestamp =
+        started_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let body = request_body(&outgoing);
+    let headers = request_headers(&outgoing, &body, timestamp);
+    let request = AttemptRequest { url: outgoing.endpoint.url.clone(), headers: header_map_to_btree(&headers), body };
     let timeout = Duration::from_millis(u64::from(outgoing.endpoint.timeout_ms));
     let clock = Instant::now();
-    let exchange = client.post(&outgoing.endpoint.url).headers(headers).body(outgoing.payload.to_owned()).send();
+    let exchange = client.post(&outgoing.endpoint.url).headers(headers).body(request.body.clone()).send();
     // One deadline covers connecting, the answer and reading its body.
     let outcome = tokio::time::timeout(timeout, async {
         let response = exchange.await.map_err(|err| classify(&err))?;

@@ -34,6 +34,69 @@ const RESERVED_HEADERS: [&str; 8] = [
     "webhook-signature",
 ];
 
+/// Which header names carry the id, timestamp and signature.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderStyle {
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks).
+    #[default]
+    Webhook,
+    /// `svix-id`, `svix-timestamp`, `svix-signature`, for receivers built on Svix's libraries.
+    Svix,
+}
+
+impl HeaderStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Svix => "svix",
+        }
+    }
+
+    pub fn from_db(text: &str) -> Self {
+        if text == "svix" {
+            Self::Svix
+        } else {
+            Self::Webhook
+        }
+    }
+}
+
+/// What the request body is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadFormat {
+    /// The payload exactly as triggered.
+    #[default]
+    Raw,
+    /// The Standard Webhooks envelope `{"type", "timestamp", "data"}` around the payload.
+    Envelope,
+}
+
+impl PayloadFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Raw => "raw",
+            Self::Envelope => "envelope",
+        }
+    }
+
+    pub fn from_db(text: &str) -> Self {
+        if text == "envelope" {
+            Self::Envelope
+        } else {
+            Self::Raw
+        }
+    }
+}
+
+/// A signing secret and, for one being rotated out, when it stops signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    pub secret: String,
+    pub expires_at_ms: Option<i64>,
+}
+
 /// A stored endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Endpoint {
@@ -53,8 +116,14 @@ pub struct Endpoint {
     pub rate_limit_per_s: Option<f64>,
     /// Extra request headers sent with every delivery.
     pub headers: BTreeMap<String, String>,
+    pub header_style: HeaderStyle,
+    pub payload_format: PayloadFormat,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Secrets that sign deliveries; never serialized (see the `/secret` route).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub signing_keys: Vec<SigningKey>,
 }
 
 /// A new endpoint. Only `url` is required.
@@ -76,6 +145,10 @@ pub struct EndpointIn {
     pub rate_limit_per_s: Option<f64>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+    pub header_style: Option<HeaderStyle>,
+    pub payload_format: Option<PayloadFormat>,
+    /// A `whsec_…` secret to sign with; one is generated when absent.
+    pub secret: Option<String>,
 }
 
 /// A partial update. Absent fields stay as they are; `rate_limit_per_s: null` removes the limit.
@@ -94,6 +167,8 @@ pub struct EndpointPatch {
     #[schema(value_type = Option<f64>)]
     pub rate_limit_per_s: Option<Option<f64>>,
     pub headers: Option<BTreeMap<String, String>>,
+    pub header_style: Option<HeaderStyle>,
+    pub payload_format: Option<PayloadFormat>,
 }
 
 /// Tells "absent" (outer None) apart from "null" (Some(None)).
@@ -119,11 +194,21 @@ impl Endpoint {
             max_in_flight: input.max_in_flight.unwrap_or(DEFAULT_MAX_IN_FLIGHT),
             rate_limit_per_s: input.rate_limit_per_s,
             headers: input.headers,
+            header_style: input.header_style.unwrap_or_default(),
+            payload_format: input.payload_format.unwrap_or_default(),
             created_at: now,
             updated_at: now,
+            signing_keys: Vec::new(),
         };
         endpoint.validate()?;
-        Ok(endpoint)
+        let secret = match input.secret {
+            Some(secret) => {
+                crate::signing::decode_secret(&secret).map_err(|why| ValidationError::new("secret", why))?;
+                secret.trim().to_owned()
+            }
+            None => crate::signing::generate_secret(),
+        };
+        Ok(Self { signing_keys: vec![SigningKey { secret, expires_at_ms: None }], ..endpoint })
     }
 
     /// Applies a patch and validates the result; `self` is untouched on error.
@@ -161,6 +246,12 @@ impl Endpoint {
         }
         if let Some(headers) = patch.headers {
             next.headers = headers;
+        }
+        if let Some(style) = patch.header_style {
+            next.header_style = style;
+        }
+        if let Some(format) = patch.payload_format {
+            next.payload_format = format;
         }
         next.updated_at = now;
         next.validate()?;
@@ -254,6 +345,9 @@ mod tests {
             max_in_flight: None,
             rate_limit_per_s: None,
             headers: BTreeMap::new(),
+            header_style: None,
+            payload_format: None,
+            secret: None,
         }
     }
 

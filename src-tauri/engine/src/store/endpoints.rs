@@ -2,13 +2,14 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::secrets;
 use super::StoreError;
 use crate::ids::EndpointId;
 use crate::model::time::{from_ms, now_ms};
-use crate::model::Endpoint;
+use crate::model::{Endpoint, HeaderStyle, PayloadFormat};
 
 const COLUMNS: &str = "id, url, name, description, event_filter, enabled, disabled_reason, timeout_ms, \
-     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at";
+     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at, header_style, payload_format";
 
 fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
     let json = |index: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(index)?) };
@@ -27,13 +28,16 @@ fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
         headers: serde_json::from_str(&json(11)?)?,
         created_at: from_ms(row.get(12)?),
         updated_at: from_ms(row.get(13)?),
+        header_style: HeaderStyle::from_db(&row.get::<_, String>(14)?),
+        payload_format: PayloadFormat::from_db(&row.get::<_, String>(15)?),
+        signing_keys: Vec::new(),
     })
 }
 
 pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> {
     conn.execute(
         &format!(
-            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
         ),
         params![
             endpoint.id.as_str(),
@@ -50,8 +54,13 @@ pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> 
             serde_json::to_string(&endpoint.headers)?,
             endpoint.created_at.timestamp_millis(),
             endpoint.updated_at.timestamp_millis(),
+            endpoint.header_style.as_str(),
+            endpoint.payload_format.as_str(),
         ],
     )?;
+    for key in &endpoint.signing_keys {
+        secrets::insert_current(conn, &endpoint.id, &key.secret, endpoint.created_at.timestamp_millis())?;
+    }
     Ok(())
 }
 
@@ -59,7 +68,7 @@ pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError
     let changed = conn.execute(
         "UPDATE endpoints SET url = ?2, name = ?3, description = ?4, event_filter = ?5, enabled = ?6, \
          disabled_reason = ?7, timeout_ms = ?8, retry_schedule = ?9, max_in_flight = ?10, \
-         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13 WHERE id = ?1",
+         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13, header_style = ?14, payload_format = ?15 WHERE id = ?1",
         params![
             endpoint.id.as_str(),
             endpoint.url,
@@ -74,18 +83,21 @@ pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError
             endpoint.rate_limit_per_s,
             serde_json::to_string(&endpoint.headers)?,
             endpoint.updated_at.timestamp_millis(),
+            endpoint.header_style.as_str(),
+            endpoint.payload_format.as_str(),
         ],
     )?;
     Ok(changed == 1)
 }
 
+/// One endpoint, with the secrets that sign it.
 pub fn get(conn: &Connection, id: &EndpointId) -> Result<Option<Endpoint>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM endpoints WHERE id = ?1"))?;
     let mut rows = stmt.query([id.as_str()])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(from_row(row)?)),
-        None => Ok(None),
-    }
+    let Some(row) = rows.next()? else { return Ok(None) };
+    let mut endpoint = from_row(row)?;
+    endpoint.signing_keys = secrets::signing_keys(conn, now_ms())?.remove(id).unwrap_or_default();
+    Ok(Some(endpoint))
 }
 
 /// Every endpoint, oldest first.
@@ -93,9 +105,14 @@ pub fn list(conn: &Connection) -> Result<Vec<Endpoint>, StoreError> {
     select_many(conn, &format!("SELECT {COLUMNS} FROM endpoints ORDER BY id"))
 }
 
-/// The endpoints that take deliveries now.
+/// The endpoints that take deliveries now, with the secrets that sign them.
 pub fn list_enabled(conn: &Connection) -> Result<Vec<Endpoint>, StoreError> {
-    select_many(conn, &format!("SELECT {COLUMNS} FROM endpoints WHERE enabled = 1 ORDER BY id"))
+    let mut endpoints = select_many(conn, &format!("SELECT {COLUMNS} FROM endpoints WHERE enabled = 1 ORDER BY id"))?;
+    let mut keys = secrets::signing_keys(conn, now_ms())?;
+    for endpoint in &mut endpoints {
+        endpoint.signing_keys = keys.remove(&endpoint.id).unwrap_or_default();
+    }
+    Ok(endpoints)
 }
 
 fn select_many(conn: &Connection, sql: &str) -> Result<Vec<Endpoint>, StoreError> {

@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Each entry moves the schema one version up. Never edit a shipped entry; append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE endpoints (
     id               TEXT PRIMARY KEY,
     url              TEXT NOT NULL,
@@ -76,7 +77,22 @@ CREATE TABLE idempotency_keys (
     created_at  INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
-"#];
+"#,
+    r#"
+ALTER TABLE endpoints ADD COLUMN header_style TEXT NOT NULL DEFAULT 'webhook';
+ALTER TABLE endpoints ADD COLUMN payload_format TEXT NOT NULL DEFAULT 'raw';
+
+-- Signing secrets. The current one has no expiry; after a rotation the old one
+-- keeps signing until expires_at, so receivers can switch without a gap.
+CREATE TABLE endpoint_secrets (
+    endpoint_id TEXT NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
+    key         TEXT NOT NULL,           -- whsec_…
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER
+) STRICT;
+CREATE INDEX endpoint_secrets_by_endpoint ON endpoint_secrets (endpoint_id, created_at);
+"#,
+];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;

@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod events;
 pub mod idempotency;
 mod migrations;
+pub mod secrets;
 pub mod synthetic;
 
 use std::path::Path;
@@ -85,6 +86,7 @@ impl Store {
         writer_conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer_conn)?;
         migrations::migrate(&mut writer_conn)?;
+        secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
