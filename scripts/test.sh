@@ -18,6 +18,9 @@ step "signatures against the reference Standard Webhooks verifier (PyPI)"
 cargo build -p hooky-cli --locked
 tests/signing/run.sh
 
+step "benchmark smoke run (figures are printed, never asserted)"
+"$HOOKY_BIN" bench --quick
+
 step "desktop shell builds"
 cargo build -p hooky-desktop --locked
 

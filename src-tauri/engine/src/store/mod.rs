@@ -11,6 +11,8 @@ pub mod endpoints;
 pub mod events;
 pub mod idempotency;
 mod migrations;
+#[cfg(test)]
+mod query_plans;
 pub mod secrets;
 pub mod synthetic;
 

@@ -1,0 +1,57 @@
+//! Proof that the hot queries use their indexes: EXPLAIN QUERY PLAN must show no full scan.
+
+use rusqlite::Connection;
+
+use super::test_support::temp_store;
+
+fn plan(conn: &Connection, sql: &str) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("explain");
+    let rows = stmt.query_map([], |row| row.get::<_, String>(3)).expect("plan rows");
+    rows.map(|r| r.expect("detail")).collect::<Vec<_>>().join(" | ")
+}
+
+fn assert_indexed(conn: &Connection, sql: &str, index: &str) {
+    let plan = plan(conn, sql);
+    assert!(plan.contains(index), "expected {index} in the plan of {sql}: {plan}");
+    let scans_table = plan.split(" | ").any(|step| step.starts_with("SCAN") && !step.contains("INDEX"));
+    assert!(!scans_table, "full scan in the plan of {sql}: {plan}");
+}
+
+#[tokio::test]
+async fn hot_queries_use_their_indexes() {
+    let (_dir, store) = temp_store();
+    store
+        .read(|conn| {
+            assert_indexed(
+                conn,
+                "SELECT id FROM events WHERE status = 'failed' AND id < 'evt_X' ORDER BY id DESC LIMIT 51",
+                "events_by_status",
+            );
+            assert_indexed(
+                conn,
+                "SELECT id FROM events WHERE event_name = 'a' AND id < 'evt_X' ORDER BY id DESC LIMIT 51",
+                "events_by_name",
+            );
+            assert_indexed(
+                conn,
+                "SELECT id FROM events WHERE id IN (SELECT event_id FROM deliveries WHERE endpoint_id = 'ep_X') \
+                 ORDER BY id DESC LIMIT 51",
+                "deliveries_by_endpoint",
+            );
+            assert_indexed(conn, "SELECT id FROM deliveries WHERE event_id = 'evt_X'", "deliveries_by_event");
+            assert_indexed(
+                conn,
+                "SELECT id FROM attempts WHERE delivery_id IN ('dlv_X') ORDER BY delivery_id, number",
+                "attempts_by_delivery",
+            );
+            assert_indexed(
+                conn,
+                "SELECT d.id FROM deliveries d JOIN endpoints ep ON ep.id = d.endpoint_id AND ep.enabled = 1 \
+                 WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= 5 ORDER BY d.next_attempt_at LIMIT 10",
+                "deliveries_due",
+            );
+            Ok(())
+        })
+        .await
+        .expect("plans");
+}
