@@ -40,6 +40,7 @@ macro_rules! prefixed_id {
             }
 
             /// The id of a row read back from our own store.
+            #[allow(dead_code)] // not every id type is stored
             pub(crate) fn from_db(text: String) -> Self {
                 Self(text)
             }
@@ -81,6 +82,7 @@ impl EventId {
 prefixed_id!(EndpointId, "ep_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "att_");
+prefixed_id!(JobId, "job_");
 
 /// The smallest event id that can have been created at or after `unix_ms`.
 pub fn event_id_lower_bound(unix_ms: u64) -> String {

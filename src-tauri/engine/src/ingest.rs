@@ -11,7 +11,7 @@ use crate::model::filter::matches_any;
 use crate::model::time::now_ms;
 use crate::model::{DeliveryStatus, DeliverySummary, Endpoint, EventStatus, EventSummary, TriggerDelivery, TriggerOut};
 use crate::store::deliveries::{self, DueDelivery};
-use crate::store::{events, idempotency, Store, StoreError};
+use crate::store::{events, idempotency, search, Store, StoreError};
 
 /// A validated trigger request.
 pub struct NewEvent {
@@ -75,6 +75,7 @@ pub async fn accept(
             }
             let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
             events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
+            search::index(conn, &event_id, &payload)?;
             for delivery in &fresh {
                 deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
             }

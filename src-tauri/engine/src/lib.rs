@@ -2,16 +2,21 @@
 //! the HTTP API. It has no tauri dependency; `hooky serve` and the desktop app
 //! both start it through [`Engine::start`].
 
+pub mod activity;
 pub mod api;
 pub mod bus;
 pub mod config;
 pub mod delivery;
+pub mod har;
 pub mod history;
 pub mod ids;
 pub mod ingest;
+pub mod jobs;
 pub mod model;
+pub mod retention;
 mod runtime;
 pub mod signing;
+pub mod stats;
 pub mod store;
 
 pub use config::EngineConfig;

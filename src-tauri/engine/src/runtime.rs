@@ -15,9 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::security::Security;
 use crate::api::{self, AppState, RouterConfig};
-use crate::bus::Bus;
+use crate::bus::{Bus, StreamMessage};
 use crate::config::{EngineConfig, DB_FILE, LOCK_FILE, TOKEN_FILE};
 use crate::delivery::DeliveryEngine;
+use crate::retention::Retention;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +52,8 @@ pub struct Engine {
     cancel: CancellationToken,
     server: JoinHandle<()>,
     delivery: DeliveryEngine,
+    store: Store,
+    bus: Bus,
     _lock: File,
 }
 
@@ -77,6 +80,9 @@ impl Engine {
         let bus = Bus::default();
         let delivery = DeliveryEngine::new(store.clone(), bus.clone(), cancel.clone())?;
         delivery.start();
+        // Retention: purges old events now, every 10 minutes and after a settings change;
+        // the task ends when `cancel` fires.
+        let retention = Retention::start(store.clone(), cancel.clone());
 
         let security = Arc::new(Security::new(
             token.clone(),
@@ -86,13 +92,15 @@ impl Engine {
             &config.extra_origins,
         ));
         let state = AppState {
-            store,
-            bus,
+            store: store.clone(),
+            bus: bus.clone(),
             delivery: delivery.clone(),
             cancel: cancel.clone(),
             listen: addr,
             data_dir: Arc::new(data_dir.clone()),
             require_trigger_token: config.require_trigger_token,
+            jobs: Arc::default(),
+            retention,
         };
         let app =
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });
@@ -104,7 +112,7 @@ impl Engine {
             }
         });
         tracing::info!(%addr, data_dir = %data_dir.display(), "Hooky engine started");
-        Ok(Self { addr, token, data_dir, cancel, server, delivery, _lock: lock })
+        Ok(Self { addr, token, data_dir, cancel, server, delivery, store, bus, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -121,6 +129,16 @@ impl Engine {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The store, for in-process readers such as [`crate::activity`]; a cheap handle to clone.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Every change as it happens, the same messages as the live stream (`GET /api/v1/stream`).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<StreamMessage> {
+        self.bus.subscribe()
     }
 
     /// A token that fires when the engine is asked to stop.

@@ -117,7 +117,16 @@ async fn bad_requests_get_their_status_and_the_error_shape() {
         trigger("trigger: invalid UTF-8 in event_name", bad_utf8_name, 400, "invalid_json"),
         case("GET on the trigger route", Method::GET, TRIGGER, "", 405, "method_not_allowed"),
         case("unknown API path", Method::GET, "/api/v1/nope", "", 404, "not_found"),
-        case("DELETE on the events list", Method::DELETE, "/api/v1/events", "", 405, "method_not_allowed"),
+        case("PUT on the events list", Method::PUT, "/api/v1/events", "", 405, "method_not_allowed"),
+        case(
+            "DELETE on the events list without confirm",
+            Method::DELETE,
+            "/api/v1/events",
+            "",
+            422,
+            "validation_failed",
+        )
+        .field("confirm"),
         create("endpoint: not a URL", json!({"url": "not a url"}), "url"),
         create("endpoint: ftp URL", json!({"url": "ftp://127.0.0.1/x"}), "url"),
         create("endpoint: credentials in URL", json!({"url": "http://u:p@127.0.0.1/x"}), "url"),

@@ -56,6 +56,16 @@ pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
         let value = median_ms(&engine, &path).await?;
         report.add("scale", label, ms(value), format!("{} health", ms(floor)), ratio(value, floor), "< 20 ms");
     }
+    // A word that appears in one event in a thousand: full-text search, newest page.
+    let search = median_ms(&engine, "/api/v1/events?q=cus_4242&limit=50").await?;
+    report.add(
+        "scale",
+        "full-text search page (q=)",
+        ms(search),
+        format!("{} health", ms(floor)),
+        ratio(search, floor),
+        "< 200 ms",
+    );
     let detail = median_ms(&engine, &format!("/api/v1/events/{cursor}")).await?;
     report.add(
         "scale",

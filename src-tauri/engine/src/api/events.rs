@@ -13,6 +13,7 @@ use crate::history;
 use crate::ids::{event_id_lower_bound, event_id_upper_bound, EndpointId, EventId};
 use crate::model::{EventOut, EventPage, EventStatus};
 use crate::store::events::EventFilter;
+use crate::store::search;
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 500;
@@ -26,6 +27,8 @@ pub struct EventsQuery {
     pub status: Option<String>,
     /// Only events delivered (or due) to this endpoint.
     pub endpoint_id: Option<String>,
+    /// Words that must all appear in the payload or in a response body (full-text search).
+    pub q: Option<String>,
     /// Only events created at or after this RFC 3339 time.
     pub since: Option<String>,
     /// Only events created at or before this RFC 3339 time.
@@ -80,6 +83,7 @@ impl EventsQuery {
             event_name: self.event_name.filter(|name| !name.is_empty()),
             status,
             endpoint_id,
+            text: self.q.as_deref().and_then(search::fts_query),
             min_id: self
                 .since
                 .as_deref()

@@ -1,14 +1,20 @@
 //! The HTTP API: one router per resource, merged under the security layers.
 
+mod clear;
 mod deliveries;
+mod endpoint_export;
 mod endpoints;
 pub mod error;
 mod events;
+mod export;
 mod extract;
 mod meta;
+mod replay;
 pub mod security;
+mod settings;
 pub mod signing;
 mod static_ui;
+mod stats;
 mod stream;
 mod trigger;
 
@@ -44,6 +50,9 @@ pub struct AppState {
     pub listen: SocketAddr,
     pub data_dir: Arc<PathBuf>,
     pub require_trigger_token: bool,
+    pub jobs: Arc<crate::jobs::Jobs>,
+    /// Wakes the retention purge (after a settings change) and clears the log.
+    pub retention: crate::retention::Retention,
 }
 
 #[derive(OpenApi)]
@@ -55,9 +64,13 @@ pub struct AppState {
         (name = "endpoints", description = "Subscribers"),
         (name = "events", description = "The event log"),
         (name = "deliveries", description = "Acting on deliveries"),
+        (name = "replay", description = "Resend, bulk retry, recovery and their jobs"),
         (name = "signing", description = "Standard Webhooks secrets and verification"),
         (name = "stream", description = "Live changes"),
         (name = "meta", description = "Health and server info"),
+        (name = "stats", description = "Delivery statistics"),
+        (name = "export", description = "Export and import"),
+        (name = "settings", description = "Retention and other engine settings"),
     )
 )]
 struct ApiDoc;
@@ -77,16 +90,28 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(trigger::trigger_event))
         .routes(routes!(endpoints::list_endpoints, endpoints::create_endpoint))
         .routes(routes!(endpoints::get_endpoint, endpoints::update_endpoint, endpoints::delete_endpoint))
+        .routes(routes!(replay::resend_event))
+        .routes(routes!(replay::retry_failed))
+        .routes(routes!(replay::recover_endpoint))
+        .routes(routes!(replay::get_job))
+        .routes(routes!(replay::cancel_job))
         .routes(routes!(signing::get_secret))
         .routes(routes!(signing::rotate_secret))
         .routes(routes!(signing::verify_signature))
         .routes(routes!(events::list_events))
         .routes(routes!(events::get_event))
+        .routes(routes!(clear::clear_events))
         .routes(routes!(deliveries::retry_delivery))
         .routes(routes!(deliveries::cancel_delivery))
+        .routes(routes!(deliveries::curl_command))
         .routes(routes!(stream::stream))
         .routes(routes!(meta::health))
         .routes(routes!(meta::info))
+        .routes(routes!(stats::get_stats))
+        .routes(routes!(export::export_events))
+        .routes(routes!(endpoint_export::export_endpoints))
+        .routes(routes!(endpoint_export::import_endpoints))
+        .routes(routes!(settings::get_settings, settings::put_settings))
         .split_for_parts()
 }
 

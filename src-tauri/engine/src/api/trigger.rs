@@ -15,7 +15,7 @@ use crate::model::{TriggerIn, TriggerOut};
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
 /// serde_json reads back at most 128 levels; stay below it so every stored payload can be shown.
-const MAX_PAYLOAD_DEPTH: usize = 100;
+pub const MAX_PAYLOAD_DEPTH: usize = 100;
 
 /// Accept an event for delivery
 ///
@@ -42,7 +42,34 @@ pub async fn trigger_event(
     headers: HeaderMap,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Response> {
-    let input: TriggerIn = parse_json(&body)?;
+    let TriggerBody { event_name, payload } = parse_trigger_body(&body)?;
+    let idempotency_key = idempotency_key(&headers)?;
+    let accepted =
+        ingest::accept(&state.store, &state.bus, &state.delivery, NewEvent { event_name, payload, idempotency_key })
+            .await?;
+    let (out, replayed): (TriggerOut, bool) = match accepted {
+        Accepted::Created(out) => (out, false),
+        Accepted::Replayed(out) => (out, true),
+    };
+    let mut response = (StatusCode::ACCEPTED, Json(out)).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// A trigger request body that passed every check of the route.
+#[derive(Debug)]
+pub struct TriggerBody {
+    pub event_name: String,
+    /// The payload's JSON text, exactly as sent.
+    pub payload: String,
+}
+
+/// Parses and checks a trigger body as the route does: JSON syntax, `event_name`,
+/// `payload` and its nesting depth. Public so the fuzz targets feed it bytes.
+pub fn parse_trigger_body(body: &[u8]) -> ApiResult<TriggerBody> {
+    let input: TriggerIn = parse_json(body)?;
     let event_name = match input.event_name {
         None => return Err(ApiError::invalid_field("event_name", "event_name is required")),
         Some(name) if !is_valid_event_name(&name) => {
@@ -65,19 +92,7 @@ pub async fn trigger_event(
             format!("the payload nests arrays and objects deeper than {MAX_PAYLOAD_DEPTH} levels"),
         ));
     }
-    let idempotency_key = idempotency_key(&headers)?;
-    let accepted =
-        ingest::accept(&state.store, &state.bus, &state.delivery, NewEvent { event_name, payload, idempotency_key })
-            .await?;
-    let (out, replayed): (TriggerOut, bool) = match accepted {
-        Accepted::Created(out) => (out, false),
-        Accepted::Replayed(out) => (out, true),
-    };
-    let mut response = (StatusCode::ACCEPTED, Json(out)).into_response();
-    if replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
+    Ok(TriggerBody { event_name, payload })
 }
 
 fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -91,7 +106,7 @@ fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
 }
 
 /// How deeply arrays and objects nest in JSON text already known to be valid.
-fn nesting_depth(json: &str) -> usize {
+pub fn nesting_depth(json: &str) -> usize {
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
     for byte in json.bytes() {
         if in_string {

@@ -12,7 +12,7 @@ use crate::ids::{AttemptId, DeliveryId, EventId};
 use crate::model::time::now_ms;
 use crate::model::{AttemptOut, AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint, EventStatus};
 use crate::store::deliveries::{DeliveryUpdate, DueDelivery};
-use crate::store::{attempts, deliveries, endpoints, events};
+use crate::store::{attempts, deliveries, endpoints, events, search};
 
 /// Everything one recorded attempt changed, for the live stream.
 struct Recorded {
@@ -24,19 +24,26 @@ struct Recorded {
 }
 
 impl DeliveryEngine {
-    pub(super) async fn run_attempt(&self, due: DueDelivery, endpoint: Arc<Endpoint>, trigger: AttemptTrigger) {
+    /// Runs one attempt of a claimed delivery; returns its status after the attempt, if recorded.
+    pub(super) async fn run_attempt(
+        &self,
+        due: DueDelivery,
+        endpoint: Arc<Endpoint>,
+        trigger: AttemptTrigger,
+    ) -> Option<DeliveryStatus> {
         let cancel = self.inner.cancel.clone();
         let id = due.id.clone();
-        tokio::select! {
-            () = self.attempt(due, &endpoint, trigger) => {}
+        let status = tokio::select! {
+            status = self.attempt(due, &endpoint, trigger) => status,
             // Shutting down: the delivery stays due and resumes at the next start.
-            () = cancel.cancelled() => {}
-        }
+            () = cancel.cancelled() => None,
+        };
         self.release(&id, &endpoint);
+        status
     }
 
-    async fn attempt(&self, due: DueDelivery, endpoint: &Endpoint, trigger: AttemptTrigger) {
-        let Some(_slot) = self.inner.limits.acquire(endpoint).await else { return };
+    async fn attempt(&self, due: DueDelivery, endpoint: &Endpoint, trigger: AttemptTrigger) -> Option<DeliveryStatus> {
+        let _slot = self.inner.limits.acquire(endpoint).await?;
         let sent = sender::send(
             &self.inner.client,
             Outgoing {
@@ -56,12 +63,15 @@ impl DeliveryEngine {
                 if recorded.as_ref().is_some_and(|r| r.delivery.next_attempt_at.is_some()) {
                     self.wake();
                 }
+                let status = recorded.as_ref().map(|r| r.delivery.status);
                 self.publish(recorded);
+                status
             }
             Err(err) => {
                 tracing::error!(error = %err, delivery = %id, "could not record an attempt; it will be made again");
                 // The row is still due; come back to it once the store may have recovered.
                 self.wake_later(super::ERROR_BACKOFF);
+                None
             }
         }
     }
@@ -110,6 +120,9 @@ impl DeliveryEngine {
                     error: sent.error,
                 };
                 attempts::insert(conn, &attempt, &payload)?;
+                if let Some(response) = &attempt.response {
+                    search::index(conn, &before.event_id, &response.body)?;
+                }
                 deliveries::apply_attempt(
                     conn,
                     &id,
@@ -129,7 +142,9 @@ impl DeliveryEngine {
                     );
                     endpoints::disable(conn, &endpoint.id, &reason)?
                 } else {
-                    None
+                    let failed_for_good =
+                        decision.status == DeliveryStatus::Failed && state.status != DeliveryStatus::Failed;
+                    endpoints::record_outcome(conn, &endpoint, result.succeeded, failed_for_good, now)?
                 };
                 let event_status = events::refresh_status(conn, &before.event_id)?;
                 let delivery = deliveries::get(conn, &id)?.map(|row| row.summary).unwrap_or(before.summary);

@@ -23,7 +23,7 @@ use tokio_util::task::TaskTracker;
 use crate::bus::{Bus, StreamMessage};
 use crate::ids::{DeliveryId, EndpointId};
 use crate::model::time::now_ms;
-use crate::model::{AttemptTrigger, DeliverySummary, Endpoint};
+use crate::model::{AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint};
 use crate::store::deliveries::DueDelivery;
 use crate::store::{deliveries, endpoints, events, Store, StoreError};
 
@@ -257,7 +257,9 @@ impl DeliveryEngine {
     /// Runs an attempt of a delivery this engine has claimed.
     fn start_claimed(&self, due: DueDelivery, endpoint: Arc<Endpoint>, trigger: AttemptTrigger) {
         let engine = self.clone();
-        self.inner.tasks.spawn(async move { engine.run_attempt(due, endpoint, trigger).await });
+        self.inner.tasks.spawn(async move {
+            engine.run_attempt(due, endpoint, trigger).await;
+        });
     }
 
     /// Claims a delivery that is being committed right now, so its first attempt can start
@@ -311,8 +313,11 @@ impl DeliveryEngine {
         });
     }
 
-    /// Attempts a delivery now, whatever its schedule says; the outcome arrives on the stream.
-    pub async fn retry_now(&self, id: DeliveryId) -> Result<DeliverySummary, DeliveryActionError> {
+    /// Claims a delivery for a manual attempt: its row, its summary and its endpoint.
+    async fn claim_for_manual(
+        &self,
+        id: &DeliveryId,
+    ) -> Result<(DueDelivery, DeliverySummary, Arc<Endpoint>), DeliveryActionError> {
         let lookup = id.clone();
         let (due, summary, endpoint) = self
             .inner
@@ -327,15 +332,25 @@ impl DeliveryEngine {
             .ok_or(DeliveryActionError::NotFound)?;
         let endpoint = Arc::new(endpoint.ok_or(DeliveryActionError::EndpointDeleted)?);
         // A manual retry may go past the claim cap: a person asked for it.
-        {
-            let mut claims = self.claims();
-            if claims.ids.contains_key(&id) {
-                return Err(DeliveryActionError::InFlight);
-            }
-            claims.take(&id, &endpoint.id);
+        let mut claims = self.claims();
+        if claims.ids.contains_key(id) {
+            return Err(DeliveryActionError::InFlight);
         }
+        claims.take(id, &endpoint.id);
+        Ok((due, summary, endpoint))
+    }
+
+    /// Attempts a delivery now, whatever its schedule says; the outcome arrives on the stream.
+    pub async fn retry_now(&self, id: DeliveryId) -> Result<DeliverySummary, DeliveryActionError> {
+        let (due, summary, endpoint) = self.claim_for_manual(&id).await?;
         self.start_claimed(due, endpoint, AttemptTrigger::Manual);
         Ok(summary)
+    }
+
+    /// Attempts a delivery now and waits for the outcome: its status afterwards.
+    pub async fn attempt_now(&self, id: DeliveryId) -> Result<Option<DeliveryStatus>, DeliveryActionError> {
+        let (due, _, endpoint) = self.claim_for_manual(&id).await?;
+        Ok(self.run_attempt(due, endpoint, AttemptTrigger::Manual).await)
     }
 
     /// Stops a pending or retrying delivery from being attempted again.

@@ -231,6 +231,10 @@ fn classify(err: &reqwest::Error) -> AttemptError {
         || lower.contains("tls")
         || lower.contains("handshake")
         || lower.contains("ssl")
+        // rustls, when an https:// URL reaches a server that does not speak TLS (e.g. plain
+        // HTTP answering the ClientHello), or when the server refuses the handshake.
+        || lower.contains("corrupt message")
+        || lower.contains("fatal alert")
     {
         ErrorClass::Tls
     } else if err.is_body() || err.is_decode() {

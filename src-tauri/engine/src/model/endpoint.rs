@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use super::endpoint_options::{AutoDisable, HeaderStyle, PayloadFormat, SigningKey};
 use super::filter::{validate_filter, MATCH_ALL};
 use super::validation::ValidationError;
 use crate::ids::EndpointId;
@@ -34,69 +35,6 @@ const RESERVED_HEADERS: [&str; 8] = [
     "webhook-signature",
 ];
 
-/// Which header names carry the id, timestamp and signature.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum HeaderStyle {
-    /// `webhook-id`, `webhook-timestamp`, `webhook-signature` (Standard Webhooks).
-    #[default]
-    Webhook,
-    /// `svix-id`, `svix-timestamp`, `svix-signature`, for receivers built on Svix's libraries.
-    Svix,
-}
-
-impl HeaderStyle {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Webhook => "webhook",
-            Self::Svix => "svix",
-        }
-    }
-
-    pub fn from_db(text: &str) -> Self {
-        if text == "svix" {
-            Self::Svix
-        } else {
-            Self::Webhook
-        }
-    }
-}
-
-/// What the request body is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PayloadFormat {
-    /// The payload exactly as triggered.
-    #[default]
-    Raw,
-    /// The Standard Webhooks envelope `{"type", "timestamp", "data"}` around the payload.
-    Envelope,
-}
-
-impl PayloadFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Raw => "raw",
-            Self::Envelope => "envelope",
-        }
-    }
-
-    pub fn from_db(text: &str) -> Self {
-        if text == "envelope" {
-            Self::Envelope
-        } else {
-            Self::Raw
-        }
-    }
-}
-
-/// A signing secret and, for one being rotated out, when it stops signing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SigningKey {
-    pub secret: String,
-    pub expires_at_ms: Option<i64>,
-}
-
 /// A stored endpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Endpoint {
@@ -118,6 +56,8 @@ pub struct Endpoint {
     pub headers: BTreeMap<String, String>,
     pub header_style: HeaderStyle,
     pub payload_format: PayloadFormat,
+    /// When Hooky turns the endpoint off by itself.
+    pub auto_disable: AutoDisable,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Secrets that sign deliveries; never serialized (see the `/secret` route).
@@ -147,6 +87,7 @@ pub struct EndpointIn {
     pub headers: BTreeMap<String, String>,
     pub header_style: Option<HeaderStyle>,
     pub payload_format: Option<PayloadFormat>,
+    pub auto_disable: Option<AutoDisable>,
     /// A `whsec_…` secret to sign with; one is generated when absent.
     pub secret: Option<String>,
 }
@@ -169,6 +110,7 @@ pub struct EndpointPatch {
     pub headers: Option<BTreeMap<String, String>>,
     pub header_style: Option<HeaderStyle>,
     pub payload_format: Option<PayloadFormat>,
+    pub auto_disable: Option<AutoDisable>,
 }
 
 /// Tells "absent" (outer None) apart from "null" (Some(None)).
@@ -181,6 +123,8 @@ fn present_or_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 impl Endpoint {
     /// Builds and validates a new endpoint from a create request.
     pub fn create(input: EndpointIn, now: DateTime<Utc>) -> Result<Self, ValidationError> {
+        // The store keeps milliseconds: answer with the time that a later read returns.
+        let now = super::time::from_ms(now.timestamp_millis());
         let endpoint = Self {
             id: EndpointId::generate(),
             url: input.url.trim().to_owned(),
@@ -196,6 +140,7 @@ impl Endpoint {
             headers: input.headers,
             header_style: input.header_style.unwrap_or_default(),
             payload_format: input.payload_format.unwrap_or_default(),
+            auto_disable: input.auto_disable.unwrap_or_default(),
             created_at: now,
             updated_at: now,
             signing_keys: Vec::new(),
@@ -213,6 +158,7 @@ impl Endpoint {
 
     /// Applies a patch and validates the result; `self` is untouched on error.
     pub fn patched(&self, patch: EndpointPatch, now: DateTime<Utc>) -> Result<Self, ValidationError> {
+        let now = super::time::from_ms(now.timestamp_millis());
         let mut next = self.clone();
         if let Some(url) = patch.url {
             next.url = url.trim().to_owned();
@@ -253,6 +199,9 @@ impl Endpoint {
         if let Some(format) = patch.payload_format {
             next.payload_format = format;
         }
+        if let Some(policy) = patch.auto_disable {
+            next.auto_disable = policy;
+        }
         next.updated_at = now;
         next.validate()?;
         Ok(next)
@@ -287,6 +236,7 @@ impl Endpoint {
                 return Err(ValidationError::new("rate_limit_per_s", "must be above 0 and at most 100000"));
             }
         }
+        self.auto_disable.validate()?;
         validate_headers(&self.headers)
     }
 }
@@ -347,6 +297,7 @@ mod tests {
             headers: BTreeMap::new(),
             header_style: None,
             payload_format: None,
+            auto_disable: None,
             secret: None,
         }
     }

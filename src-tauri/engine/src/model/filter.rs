@@ -19,15 +19,29 @@ pub fn matches_any(patterns: &[String], event_name: &str) -> bool {
     })
 }
 
+/// Walks the pattern once, keeping for every prefix of the name whether the pattern so far
+/// matches it: O(pattern × name) steps. (Trying every split for each `**` recursively takes
+/// exponential time on patterns like `**.**.**.x`, and this runs inside the write transaction.)
 fn segments_match(pattern: &[&str], name: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => name.is_empty(),
-        Some((&"**", rest)) => (0..=name.len()).any(|skip| segments_match(rest, &name[skip..])),
-        Some((first, rest)) => match name.split_first() {
-            Some((segment, name_rest)) => (*first == "*" || first == segment) && segments_match(rest, name_rest),
-            None => false,
-        },
+    // matched[j]: the pattern segments seen so far match the first j name segments.
+    let mut matched = vec![false; name.len() + 1];
+    matched[0] = true;
+    for &segment in pattern {
+        if segment == "**" {
+            // Any number of segments: a prefix matched before matches every longer prefix.
+            let mut seen = false;
+            for slot in matched.iter_mut() {
+                seen |= *slot;
+                *slot = seen;
+            }
+        } else {
+            for j in (1..=name.len()).rev() {
+                matched[j] = matched[j - 1] && (segment == "*" || segment == name[j - 1]);
+            }
+            matched[0] = false;
+        }
     }
+    matched[name.len()]
 }
 
 /// Checks a filter list as sent by a client.
@@ -90,6 +104,24 @@ mod tests {
         assert!(matches_any(&pats(&["*.created"]), "user.created"));
         assert!(matches_any(&pats(&["user.*", "order.*"]), "order.paid"));
         assert!(matches_any(&pats(&["**.failed"]), "payment.card.failed"));
+        assert!(matches_any(&pats(&["**.**"]), "a"));
+        assert!(matches_any(&pats(&["a.**.b.**"]), "a.b"));
+        assert!(!matches_any(&pats(&["a.**.b.*"]), "a.b"));
+        assert!(matches_any(&pats(&["*.**"]), "a.b.c"));
+        assert!(!matches_any(&pats(&["*.**.*"]), "a"));
+    }
+
+    #[test]
+    fn many_double_stars_take_linear_time() {
+        // 66 `**` then a segment that never matches, against a 100-segment name: the old
+        // recursive matcher tried every split, about 10^50 of them.
+        let pattern = format!("{}x", "**.".repeat(66));
+        assert!(validate_filter(&pats(&[&pattern])).is_ok());
+        let name = vec!["a"; 100].join(".");
+        assert!(is_valid_event_name(&name));
+        let started = std::time::Instant::now();
+        assert!(!matches_any(&vec![pattern; 50], &name));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod delivery;
 pub mod endpoint;
+pub mod endpoint_options;
 pub mod event;
 pub mod filter;
 pub mod time;
@@ -9,5 +10,6 @@ pub mod validation;
 
 pub use delivery::*;
 pub use endpoint::*;
+pub use endpoint_options::*;
 pub use event::*;
 pub use validation::ValidationError;

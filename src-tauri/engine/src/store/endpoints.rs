@@ -9,7 +9,7 @@ use crate::model::time::{from_ms, now_ms};
 use crate::model::{Endpoint, HeaderStyle, PayloadFormat};
 
 const COLUMNS: &str = "id, url, name, description, event_filter, enabled, disabled_reason, timeout_ms, \
-     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at, header_style, payload_format";
+     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at, header_style, payload_format, auto_disable";
 
 fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
     let json = |index: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(index)?) };
@@ -30,6 +30,7 @@ fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
         updated_at: from_ms(row.get(13)?),
         header_style: HeaderStyle::from_db(&row.get::<_, String>(14)?),
         payload_format: PayloadFormat::from_db(&row.get::<_, String>(15)?),
+        auto_disable: serde_json::from_str(&json(16)?)?,
         signing_keys: Vec::new(),
     })
 }
@@ -37,7 +38,7 @@ fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
 pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> {
     conn.execute(
         &format!(
-            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
         ),
         params![
             endpoint.id.as_str(),
@@ -56,6 +57,7 @@ pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> 
             endpoint.updated_at.timestamp_millis(),
             endpoint.header_style.as_str(),
             endpoint.payload_format.as_str(),
+            serde_json::to_string(&endpoint.auto_disable)?,
         ],
     )?;
     for key in &endpoint.signing_keys {
@@ -68,7 +70,10 @@ pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError
     let changed = conn.execute(
         "UPDATE endpoints SET url = ?2, name = ?3, description = ?4, event_filter = ?5, enabled = ?6, \
          disabled_reason = ?7, timeout_ms = ?8, retry_schedule = ?9, max_in_flight = ?10, \
-         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13, header_style = ?14, payload_format = ?15 WHERE id = ?1",
+         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13, header_style = ?14, payload_format = ?15, auto_disable = ?16, \
+         failing_since = CASE WHEN ?6 AND enabled = 0 THEN NULL ELSE failing_since END, \
+         consecutive_failures = CASE WHEN ?6 AND enabled = 0 THEN 0 ELSE consecutive_failures END, \
+         disabled_at = CASE WHEN NOT ?6 AND enabled = 1 THEN ?13 ELSE disabled_at END WHERE id = ?1",
         params![
             endpoint.id.as_str(),
             endpoint.url,
@@ -85,6 +90,7 @@ pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError
             endpoint.updated_at.timestamp_millis(),
             endpoint.header_style.as_str(),
             endpoint.payload_format.as_str(),
+            serde_json::to_string(&endpoint.auto_disable)?,
         ],
     )?;
     Ok(changed == 1)
@@ -140,7 +146,7 @@ pub fn delete(conn: &Connection, id: &EndpointId) -> Result<bool, StoreError> {
 /// Turns an endpoint off with a reason a person can read; returns the updated endpoint.
 pub fn disable(conn: &Connection, id: &EndpointId, reason: &str) -> Result<Option<Endpoint>, StoreError> {
     let changed = conn.execute(
-        "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3 WHERE id = ?1 AND enabled = 1",
+        "UPDATE endpoints SET enabled = 0, disabled_reason = ?2, updated_at = ?3, disabled_at = ?3 WHERE id = ?1 AND enabled = 1",
         params![id.as_str(), reason, now_ms()],
     )?;
     if changed == 0 {
@@ -152,4 +158,41 @@ pub fn disable(conn: &Connection, id: &EndpointId, reason: &str) -> Result<Optio
 /// Whether an endpoint with this id exists (used to validate filters).
 pub fn exists(conn: &Connection, id: &EndpointId) -> Result<bool, StoreError> {
     Ok(conn.query_row("SELECT 1 FROM endpoints WHERE id = ?1", [id.as_str()], |_| Ok(())).optional()?.is_some())
+}
+
+/// Updates an endpoint's failure streak after an attempt, then applies its auto-disable
+/// policy. Returns the endpoint if this disabled it.
+pub fn record_outcome(
+    conn: &Connection,
+    endpoint: &Endpoint,
+    attempt_succeeded: bool,
+    delivery_failed_for_good: bool,
+    now_ms: i64,
+) -> Result<Option<Endpoint>, StoreError> {
+    let (consecutive, failing_since): (u32, Option<i64>) = conn
+        .prepare_cached(
+            "UPDATE endpoints SET \
+             failing_since = CASE WHEN ?2 THEN NULL ELSE COALESCE(failing_since, ?4) END, \
+             consecutive_failures = CASE WHEN ?2 THEN 0 WHEN ?3 THEN consecutive_failures + 1 ELSE consecutive_failures END \
+             WHERE id = ?1 RETURNING consecutive_failures, failing_since",
+        )?
+        .query_row(params![endpoint.id.as_str(), attempt_succeeded, delivery_failed_for_good, now_ms], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?
+        .unwrap_or((0, None));
+    match endpoint.auto_disable.verdict(consecutive, failing_since, now_ms) {
+        Some(reason) => disable(conn, &endpoint.id, &format!("{reason} Re-enable it to resume deliveries.")),
+        None => Ok(None),
+    }
+}
+
+/// Where recovery starts by default: when the failure streak began, else when the endpoint was disabled.
+pub fn recovery_start(conn: &Connection, id: &EndpointId) -> Result<Option<i64>, StoreError> {
+    Ok(conn
+        .query_row("SELECT COALESCE(failing_since, disabled_at) FROM endpoints WHERE id = ?1", [id.as_str()], |row| {
+            row.get(0)
+        })
+        .optional()?
+        .flatten())
 }

@@ -24,6 +24,8 @@ pub struct EventFilter {
     pub event_name: Option<String>,
     pub status: Option<EventStatus>,
     pub endpoint_id: Option<EndpointId>,
+    /// An FTS5 query over payloads and response bodies (see `search::fts_query`).
+    pub text: Option<String>,
     /// Only ids >= this (from `since`).
     pub min_id: Option<String>,
     /// Only ids <= this (from `until`).
@@ -103,6 +105,9 @@ pub fn list(conn: &Connection, filter: &EventFilter) -> Result<Vec<EventRow>, St
             " AND id IN (SELECT event_id FROM deliveries WHERE endpoint_id = ?)",
             Value::Text(endpoint.as_str().into()),
         );
+    }
+    if let Some(text) = &filter.text {
+        push(" AND id IN (SELECT event_id FROM search_index WHERE search_index MATCH ?)", Value::Text(text.clone()));
     }
     if let Some(min) = &filter.min_id {
         push(" AND id >= ?", Value::Text(min.clone()));

@@ -92,6 +92,36 @@ CREATE TABLE endpoint_secrets (
 ) STRICT;
 CREATE INDEX endpoint_secrets_by_endpoint ON endpoint_secrets (endpoint_id, created_at);
 "#,
+    r#"
+-- Stats read attempts by time: a covering index, so the attempt rows (with their
+-- headers and bodies) are never read for a count or a percentile.
+CREATE INDEX attempts_by_start ON attempts (started_at, delivery_id, duration_ms, succeeded, error_class);
+
+-- Engine settings such as retention, one JSON value per key.
+CREATE TABLE settings (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,           -- JSON
+    updated_at  INTEGER NOT NULL
+) STRICT;
+"#,
+    r#"
+-- Full-text search over payloads and response bodies (FTS5). One row per
+-- indexed text; event_id ties it back to its event.
+CREATE VIRTUAL TABLE search_index USING fts5 (
+    event_id UNINDEXED,
+    body,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- Auto-disable: the policy, and the failure streak it is judged on.
+ALTER TABLE endpoints ADD COLUMN auto_disable TEXT NOT NULL DEFAULT '{"policy":"failing_for","window_s":432000}';
+ALTER TABLE endpoints ADD COLUMN failing_since INTEGER;
+ALTER TABLE endpoints ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE endpoints ADD COLUMN disabled_at INTEGER;
+
+-- Bulk retry looks up what failed since a time.
+CREATE INDEX deliveries_by_status ON deliveries (status, updated_at);
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -9,11 +9,17 @@ pub mod attempts;
 pub mod deliveries;
 pub mod endpoints;
 pub mod events;
+pub mod export;
 pub mod idempotency;
 mod migrations;
 #[cfg(test)]
 mod query_plans;
+pub mod replay;
+pub mod retention;
+pub mod search;
 pub mod secrets;
+pub mod settings;
+pub mod stats;
 pub mod synthetic;
 
 use std::path::Path;

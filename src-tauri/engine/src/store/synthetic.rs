@@ -44,6 +44,7 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
     {
         let mut event =
             tx.prepare("INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut search = tx.prepare("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
         let mut delivery = tx.prepare(
             "INSERT INTO deliveries (id, event_id, endpoint_id, status, attempt_count, auto_attempt_count, \
              last_response_status, last_duration_ms, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 12, ?7, ?7)",
@@ -67,6 +68,7 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
                 i * 7 % 10_000
             );
             event.execute(params![event_id, name, payload, status, at as i64])?;
+            search.execute(params![event_id, payload])?;
             let endpoint = &endpoint_ids[(i % u64::from(spec.endpoints.max(1))) as usize];
             let delivery_id = format!("dlv_{}", Ulid::from_parts(at, u128::from(i)));
             let last_status = if failed { 500 } else { 200 };

@@ -144,6 +144,12 @@ impl TestReceiver {
         format!("http://{}/hook", self.addr)
     }
 
+    /// Replaces what the receiver answers from now on.
+    #[allow(dead_code)] // not every test binary changes its script
+    pub fn set_script(&self, script: Vec<Reply>) {
+        *self.shared.script.lock().unwrap_or_else(|p| p.into_inner()) = script.into();
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.requests.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

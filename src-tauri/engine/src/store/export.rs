@@ -1,0 +1,115 @@
+//! Reading history in pages for export, and the endpoints to export or import.
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection};
+
+use super::events::EventRow;
+use super::{attempts, deliveries, endpoints, secrets, StoreError};
+use crate::ids::{DeliveryId, EventId};
+use crate::model::time::from_ms;
+use crate::model::{DeliveryOut, Endpoint, EventOut, EventStatus};
+
+/// Which events to export: ids bound the time range because ids sort by time.
+#[derive(Debug, Clone, Default)]
+pub struct ExportRange {
+    /// Only ids >= this (from `since`).
+    pub min_id: Option<String>,
+    /// Only ids <= this (from `until`).
+    pub max_id: Option<String>,
+}
+
+/// Up to `limit` events after `after_id` (oldest first), with payloads.
+fn events_after(
+    conn: &Connection,
+    range: &ExportRange,
+    after_id: Option<&str>,
+    limit: u32,
+) -> Result<Vec<EventRow>, StoreError> {
+    let mut sql = String::from("SELECT id, event_name, status, created_at, payload FROM events WHERE 1 = 1");
+    let mut args: Vec<Value> = Vec::new();
+    for (clause, value) in [(" AND id >= ?", &range.min_id), (" AND id <= ?", &range.max_id)] {
+        if let Some(value) = value {
+            args.push(Value::Text(value.clone()));
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        }
+    }
+    if let Some(after) = after_id {
+        args.push(Value::Text(after.to_owned()));
+        sql.push_str(&format!(" AND id > ?{}", args.len()));
+    }
+    args.push(Value::Integer(i64::from(limit)));
+    sql.push_str(&format!(" ORDER BY id LIMIT ?{}", args.len()));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |row| {
+        let status: String = row.get(2)?;
+        Ok(EventRow {
+            id: EventId::from_db(row.get(0)?),
+            event_name: row.get(1)?,
+            status: EventStatus::parse(&status).unwrap_or(EventStatus::Pending),
+            created_at_ms: row.get(3)?,
+            payload: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A page of events, oldest first, each as `GET /api/v1/events/{id}` shows it.
+pub fn event_details_page(
+    conn: &Connection,
+    range: &ExportRange,
+    after_id: Option<&str>,
+    limit: u32,
+) -> Result<Vec<EventOut>, StoreError> {
+    let rows = events_after(conn, range, after_id, limit)?;
+    let ids: Vec<EventId> = rows.iter().map(|row| row.id.clone()).collect();
+    let mut grouped = deliveries::for_events(conn, &ids)?;
+    let mut page = Vec::with_capacity(rows.len());
+    for row in rows {
+        let delivery_rows = grouped.remove(&row.id).unwrap_or_default();
+        let delivery_ids: Vec<DeliveryId> = delivery_rows.iter().map(|d| d.summary.id.clone()).collect();
+        // Attempts keep the payload once; each event's own payload fills their request bodies.
+        let mut by_delivery = attempts::for_deliveries(conn, &delivery_ids, &row.payload)?;
+        let deliveries = delivery_rows
+            .into_iter()
+            .map(|d| DeliveryOut {
+                attempts: by_delivery.remove(&d.summary.id).unwrap_or_default(),
+                event_id: d.event_id,
+                created_at: from_ms(d.created_at_ms),
+                summary: d.summary,
+            })
+            .collect();
+        // As in the event detail: a damaged payload shows as a string, not an error.
+        let payload = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::String(row.payload.clone()));
+        page.push(EventOut {
+            created_at: from_ms(row.created_at_ms),
+            id: row.id,
+            event_name: row.event_name,
+            status: row.status,
+            payload,
+            deliveries,
+        });
+    }
+    Ok(page)
+}
+
+/// Every endpoint, oldest first, with its current signing secret when `with_secrets`.
+pub fn endpoints_for_export(
+    conn: &Connection,
+    with_secrets: bool,
+) -> Result<Vec<(Endpoint, Option<String>)>, StoreError> {
+    let mut out = Vec::new();
+    for endpoint in endpoints::list(conn)? {
+        let secret = if with_secrets { secrets::current(conn, &endpoint.id)? } else { None };
+        out.push((endpoint, secret));
+    }
+    Ok(out)
+}
+
+/// Inserts validated endpoints (with their secrets). The caller's write job is one
+/// savepoint, so an error leaves none of them behind.
+pub fn insert_endpoints(conn: &Connection, new: &[Endpoint]) -> Result<(), StoreError> {
+    for endpoint in new {
+        endpoints::insert(conn, endpoint)?;
+    }
+    Ok(())
+}
