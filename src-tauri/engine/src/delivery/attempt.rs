@@ -147,7 +147,15 @@ impl DeliveryEngine {
                     endpoints::record_outcome(conn, &endpoint, result.succeeded, failed_for_good, now)?
                 };
                 let event_status = events::refresh_status(conn, &before.event_id)?;
-                let delivery = deliveries::get(conn, &id)?.map(|row| row.summary).unwrap_or(before.summary);
+                let delivery = DeliverySummary {
+                    status: decision.status,
+                    attempt_count: before.summary.attempt_count + 1,
+                    next_attempt_at: decision.next_attempt_at_ms.map(crate::model::time::from_ms),
+                    last_response_status: result.status,
+                    last_duration_ms: Some(attempt.duration_ms),
+                    updated_at: crate::model::time::from_ms(now),
+                    ..before.summary
+                };
                 Ok(Some(Recorded { event_id: before.event_id, event_status, delivery, attempt, disabled }))
             })
             .await
@@ -156,7 +164,7 @@ impl DeliveryEngine {
     fn publish(&self, recorded: Option<Recorded>) {
         let Some(recorded) = recorded else { return };
         if let Some(endpoint) = &recorded.disabled {
-            tracing::warn!(endpoint = %endpoint.id, "endpoint disabled after 410 Gone");
+            tracing::warn!(endpoint = %endpoint.id, reason = endpoint.disabled_reason.as_deref().unwrap_or(""), "endpoint disabled");
             self.endpoint_changed(&endpoint.id);
         }
         if recorded.delivery.status == DeliveryStatus::Failed {
