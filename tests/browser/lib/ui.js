@@ -1,0 +1,33 @@
+// Small helpers over Playwright for the Hooky UI.
+
+/** Replaces the CodeMirror document with `text`. */
+export async function setEditor(page, text) {
+  const content = page.locator('.cm-content');
+  await content.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  // Typed key by key, like a person (auto-closed brackets and quotes are typed over).
+  await page.keyboard.type(text);
+}
+
+/** The events-list row of an event. */
+export const row = (page, id) => page.locator(`[role=option][data-event-id="${id}"]`);
+
+/** Waits until `fn()` (run in the test) returns truthy, or fails with `what`. */
+export async function until(fn, what, { timeoutMs = 15_000, everyMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+/** A link in the main navigation. */
+export const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });

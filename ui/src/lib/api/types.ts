@@ -1,0 +1,45 @@
+// Names for the generated API schemas. Nothing here is written by hand: every
+// type is an alias of `components` from schema.d.ts, which scripts/gen-api.sh
+// generates from the engine's OpenAPI document.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type AttemptOut = Schemas['AttemptOut'];
+export type AttemptError = Schemas['AttemptError'];
+export type DeliveryOut = Schemas['DeliveryOut'];
+export type DeliveryStatus = Schemas['DeliveryStatus'];
+export type DeliverySummary = Schemas['DeliverySummary'];
+export type AutoDisable = Schemas['AutoDisable'];
+export type Endpoint = Schemas['Endpoint'];
+export type EndpointIn = Schemas['EndpointIn'];
+export type EndpointPatch = Schemas['EndpointPatch'];
+export type ErrorBody = Schemas['ErrorBody'];
+export type ErrorClass = Schemas['ErrorClass'];
+export type EventOut = Schemas['EventOut'];
+export type HeaderStyle = Schemas['HeaderStyle'];
+export type PayloadFormat = Schemas['PayloadFormat'];
+export type EventPage = Schemas['EventPage'];
+export type EventStatus = Schemas['EventStatus'];
+export type EventSummary = Schemas['EventSummary'];
+export type ServerInfo = Schemas['ServerInfo'];
+export type StreamMessage = Schemas['StreamMessage'];
+export type TriggerIn = Schemas['TriggerIn'];
+export type TriggerOut = Schemas['TriggerOut'];
+
+/** One variant of the stream's tagged union, by its `type`. */
+export type StreamMessageOf<K extends StreamMessage['type']> = Extract<StreamMessage, { type: K }>;
+
+/** Every event status, in the order the UI lists them. */
+export const EVENT_STATUSES = [
+  'pending',
+  'retrying',
+  'succeeded',
+  'failed',
+  'unrouted',
+] as const satisfies readonly EventStatus[];
+
+/** Query parameters of `GET /api/v1/events`. */
+export type EventsQuery = NonNullable<
+  import('./schema').operations['list_events']['parameters']['query']
+>;

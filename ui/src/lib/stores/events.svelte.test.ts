@@ -1,0 +1,127 @@
+import { describe, expect, it, vi } from 'vitest';
+import { EventsStore } from './events.svelte';
+import type { EventsApi } from '../api/calls';
+import type { EventPage, EventsQuery } from '../api/types';
+import { Batcher } from '../events/stream';
+import { created, delivery, event, eventOut, manualScheduler, updated } from '../test/fixtures';
+import type { StreamMessage } from '../api/types';
+
+function fakeApi(pages: EventPage[]) {
+  const queries: EventsQuery[] = [];
+  const api: EventsApi = {
+    listEvents: vi.fn(async (query: EventsQuery) => {
+      queries.push(query);
+      return pages.shift() ?? { data: [], next_cursor: null };
+    }),
+    getEvent: vi.fn(async (id: string) => eventOut(event({ id, status: 'failed' }))),
+  };
+  return { api, queries };
+}
+
+describe('EventsStore', () => {
+  it('loads the first page with the filter as query parameters', async () => {
+    const rows = [event(), event()];
+    const { api, queries } = fakeApi([{ data: rows, next_cursor: 'c1' }]);
+    const store = new EventsStore(() => api, { pageSize: 50 });
+    await store.load({ status: 'failed', event_name: 'order.paid' });
+    expect(queries[0]).toEqual({ limit: 50, status: 'failed', event_name: 'order.paid' });
+    expect(store.rows).toEqual(rows);
+    expect(store.nextCursor).toBe('c1');
+    expect(store.loaded).toBe(true);
+    expect(store.names).toEqual(['order.created']);
+  });
+
+  it('appends older pages with the cursor', async () => {
+    const first = [event({ created_at: '2026-01-02T00:00:00Z' })];
+    const older = [event({ created_at: '2026-01-01T00:00:00Z' })];
+    const { api, queries } = fakeApi([
+      { data: first, next_cursor: 'c1' },
+      { data: older, next_cursor: null },
+    ]);
+    const store = new EventsStore(() => api);
+    await store.load();
+    await store.loadMore();
+    expect(queries[1]?.cursor).toBe('c1');
+    expect(store.rows.map((r) => r.id)).toEqual([first[0]?.id, older[0]?.id]);
+    expect(store.lastChange).toBe('append');
+    expect(store.nextCursor).toBeNull();
+    await store.loadMore(); // no cursor: nothing to do
+    expect(queries).toHaveLength(2);
+  });
+
+  it('applies event.created and delivery.updated batches', async () => {
+    const d = delivery({ endpoint_id: 'ep_A' });
+    const existing = event({ deliveries: [d] });
+    const { api } = fakeApi([{ data: [existing], next_cursor: null }]);
+    const store = new EventsStore(() => api);
+    await store.load();
+
+    const fresh = event({ event_name: 'user.signup', created_at: '2026-01-05T00:00:00Z' });
+    store.applyBatch([
+      created(fresh),
+      updated(existing.id, { ...d, status: 'succeeded', attempt_count: 1, updated_at: '2026-01-05T00:00:00Z' }, 'succeeded'),
+    ]);
+    expect(store.rows.map((r) => r.id)).toEqual([fresh.id, existing.id]);
+    expect(store.rows[1]?.status).toBe('succeeded');
+    expect(store.lastChange).toBe('prepend');
+    expect(store.lastPrepended).toBe(1);
+    expect(store.names).toEqual(['order.created', 'user.signup']);
+
+    store.applyBatch([updated(fresh.id, delivery(), 'pending')]);
+    expect(store.lastChange).toBe('update');
+  });
+
+  it('batches a burst of stream messages into one store update per frame', async () => {
+    const { api } = fakeApi([{ data: [], next_cursor: null }]);
+    const store = new EventsStore(() => api);
+    await store.load();
+    const frames = manualScheduler();
+    const apply = vi.spyOn(store, 'applyBatch');
+    const batcher = new Batcher<StreamMessage>((batch) => store.applyBatch(batch), frames.schedule);
+    for (let i = 0; i < 500; i++) batcher.push(created(event({ created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() })));
+    expect(store.rows).toHaveLength(0);
+    frames.runAll();
+    expect(apply).toHaveBeenCalledTimes(1);
+    expect(store.rows).toHaveLength(500);
+    expect(store.rows[0]?.created_at).toBe('2026-01-01T00:08:19.000Z'); // newest first
+  });
+
+  it('holds back messages that arrive while a page loads, then applies them on top', async () => {
+    const existing = event();
+    let release: (page: EventPage) => void = () => {};
+    const api: EventsApi = {
+      listEvents: () => new Promise((resolve) => (release = resolve)),
+      getEvent: vi.fn(),
+    };
+    const store = new EventsStore(() => api);
+    const loading = store.load();
+    const fresh = event({ created_at: '2026-01-09T00:00:00Z' });
+    store.applyBatch([created(fresh)]);
+    expect(store.rows).toHaveLength(0);
+    release({ data: [existing], next_cursor: null });
+    await loading;
+    expect(store.rows.map((r) => r.id)).toEqual([fresh.id, existing.id]);
+  });
+
+  it('fetches an event that newly matches a status filter', async () => {
+    const { api } = fakeApi([{ data: [], next_cursor: null }]);
+    const store = new EventsStore(() => api);
+    await store.load({ status: 'failed' });
+    store.applyBatch([updated('evt_late', delivery({ status: 'failed' }), 'failed')]);
+    await vi.waitFor(() => expect(store.rows.map((r) => r.id)).toEqual(['evt_late']));
+    expect(api.getEvent).toHaveBeenCalledWith('evt_late');
+  });
+
+  it('shows an API error instead of rows', async () => {
+    const api: EventsApi = {
+      listEvents: async () => {
+        throw new Error('boom');
+      },
+      getEvent: vi.fn(),
+    };
+    const store = new EventsStore(() => api);
+    await store.load();
+    expect(store.error).toBe('boom');
+    expect(store.loading).toBe(false);
+  });
+});

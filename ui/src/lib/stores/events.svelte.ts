@@ -1,0 +1,165 @@
+// The events list: a page loaded over HTTP, kept live by stream batches.
+import type { EventsApi } from '../api/calls';
+import { errorMessage } from '../api/client';
+import type { EventSummary, StreamMessage } from '../api/types';
+import {
+  applyMessages,
+  filterToQuery,
+  insertSorted,
+  mergeNames,
+  summaryMatches,
+  summaryOf,
+  type ListFilter,
+} from '../events/model';
+
+export type ListChange = 'reset' | 'prepend' | 'append' | 'update';
+
+export interface EventsStoreOptions {
+  pageSize?: number;
+  /** Older rows beyond this are dropped when new ones arrive. */
+  maxRows?: number;
+}
+
+export class EventsStore {
+  /** Newest first. Raw state: rows are replaced, never mutated, so 100k of them cost no proxies. */
+  rows = $state.raw<EventSummary[]>([]);
+  filter = $state.raw<ListFilter>({});
+  nextCursor = $state<string | null>(null);
+  loading = $state(false);
+  loadingMore = $state(false);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  /** What the last change to `rows` was; the list keeps its scroll position on 'prepend'. */
+  lastChange = $state<ListChange>('reset');
+  /** How many rows the last 'prepend' added. */
+  lastPrepended = $state(0);
+  /** Bumped on every change to `rows`, so consumers can react to each one. */
+  version = $state(0);
+  /** Every event name seen, sorted (for filters and the composer's autocomplete). */
+  names = $state.raw<string[]>([]);
+
+  private readonly pageSize: number;
+  private readonly maxRows: number;
+  private generation = 0;
+  private heldBack: StreamMessage[] | null = null;
+  private fetching = new Set<string>();
+
+  constructor(
+    private readonly api: () => EventsApi,
+    options: EventsStoreOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? 200;
+    this.maxRows = options.maxRows ?? 200_000;
+  }
+
+  /** Loads the first page for `filter` (default: the current one). */
+  async load(filter: ListFilter = this.filter): Promise<void> {
+    const generation = ++this.generation;
+    this.filter = filter;
+    this.loading = true;
+    this.error = null;
+    // Messages that arrive while the page is in flight are applied on top of it.
+    this.heldBack = [];
+    try {
+      const page = await this.api().listEvents(filterToQuery(filter, null, this.pageSize));
+      if (generation !== this.generation) return;
+      this.setRows(page.data, 'reset');
+      this.nextCursor = page.next_cursor ?? null;
+      this.loaded = true;
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.error = errorMessage(err);
+    } finally {
+      if (generation === this.generation) {
+        this.loading = false;
+        const held = this.heldBack ?? [];
+        this.heldBack = null;
+        if (held.length) this.applyBatch(held);
+      }
+    }
+  }
+
+  /** Loads the next (older) page, if there is one. */
+  async loadMore(): Promise<void> {
+    if (!this.nextCursor || this.loadingMore || this.loading) return;
+    const generation = this.generation;
+    this.loadingMore = true;
+    try {
+      const page = await this.api().listEvents(filterToQuery(this.filter, this.nextCursor, this.pageSize));
+      if (generation !== this.generation) return;
+      const have = new Set(this.rows.map((r) => r.id));
+      const older = page.data.filter((r) => !have.has(r.id));
+      this.setRows(this.rows.concat(older), 'append');
+      this.nextCursor = page.next_cursor ?? null;
+    } catch (err) {
+      if (generation === this.generation) this.error = errorMessage(err);
+    } finally {
+      if (generation === this.generation) this.loadingMore = false;
+    }
+  }
+
+  /** Applies one batch of stream messages (one call per animation frame). */
+  applyBatch(messages: readonly StreamMessage[]): void {
+    if (this.heldBack) {
+      this.heldBack.push(...messages);
+      return;
+    }
+    const created = messages.flatMap((m) => (m.type === 'event_created' ? [m.event.event_name] : []));
+    if (created.length) this.names = mergeNames(this.names, created);
+    if (!this.loaded) return;
+    const result = applyMessages(this.rows, messages, this.filter, this.maxRows);
+    if (result.rows !== this.rows) {
+      this.rows = result.rows;
+      this.lastChange = result.prepended > 0 ? 'prepend' : 'update';
+      this.lastPrepended = result.prepended;
+      this.version++;
+    }
+    for (const id of result.missing) void this.fetchMissing(id);
+  }
+
+  /** Adds a row we know exists (e.g. just triggered), when it matches the filter. */
+  upsert(event: EventSummary): void {
+    this.names = mergeNames(this.names, [event.event_name]);
+    if (!this.loaded || !summaryMatches(this.filter, event)) return;
+    const wasFirst = this.rows.length === 0 || this.rows[0]?.id !== event.id;
+    const before = this.rows.length;
+    this.rows = insertSorted(this.rows, event);
+    this.lastChange = this.rows.length > before && wasFirst ? 'prepend' : 'update';
+    this.lastPrepended = this.rows.length - before;
+    this.version++;
+  }
+
+  /** Rows the filter now matches but we never held: fetch and slot them in. */
+  private async fetchMissing(id: string): Promise<void> {
+    if (this.fetching.has(id)) return;
+    this.fetching.add(id);
+    const generation = this.generation;
+    try {
+      const event = await this.api().getEvent(id);
+      if (generation !== this.generation) return;
+      const summary = summaryOf(event);
+      if (summaryMatches(this.filter, summary)) {
+        const before = this.rows.length;
+        this.rows = insertSorted(this.rows, summary);
+        this.lastChange = 'update';
+        this.lastPrepended = this.rows.length - before;
+        this.version++;
+      }
+    } catch {
+      // The row just does not show; the next reload has it.
+    } finally {
+      this.fetching.delete(id);
+    }
+  }
+
+  private setRows(rows: EventSummary[], change: ListChange): void {
+    this.rows = rows.length > this.maxRows ? rows.slice(0, this.maxRows) : rows;
+    this.lastChange = change;
+    this.lastPrepended = 0;
+    this.version++;
+    this.names = mergeNames(
+      this.names,
+      rows.map((r) => r.event_name),
+    );
+  }
+}
