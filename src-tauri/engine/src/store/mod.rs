@@ -153,6 +153,7 @@ impl Store {
 fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R, StoreError>) -> Result<R, StoreError> {
     // Cached statements: these run once per job, thousands of times a second.
     conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+    let queued_for_search = search::pending_len();
     match job(conn) {
         Ok(value) => {
             conn.prepare_cached("RELEASE job")?.execute([])?;
@@ -161,6 +162,7 @@ fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R,
         Err(err) => {
             // Undo only this job; the others in the batch still commit.
             let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            search::forget_since(queued_for_search);
             Err(err)
         }
     }
@@ -185,7 +187,10 @@ fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
             continue;
         }
         let finishers: Vec<Finish> = batch.drain(..).map(|job| job(Ok(&conn))).collect();
-        let commit_error = conn.execute_batch("COMMIT").err().map(StoreError::from);
+        let commit_error = match search::flush_pending(&conn) {
+            Ok(()) => conn.execute_batch("COMMIT").err().map(StoreError::from),
+            Err(err) => Some(err),
+        };
         if let Some(err) = &commit_error {
             tracing::error!(error = %err, "write transaction failed to commit");
             let _ = conn.execute_batch("ROLLBACK");
