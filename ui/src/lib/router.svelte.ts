@@ -1,5 +1,5 @@
 // Hash routing: `#/events`, `#/events/evt_…`, `#/compose`, `#/endpoints`,
-// `#/endpoints/new`, `#/endpoints/ep_…`, `#/settings`.
+// `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`.
 
 export type Route =
   | { name: 'events'; query: URLSearchParams }
@@ -8,6 +8,8 @@ export type Route =
   | { name: 'endpoints' }
   | { name: 'endpoint-new' }
   | { name: 'endpoint-edit'; id: string }
+  | { name: 'stats' }
+  | { name: 'verify' }
   | { name: 'settings' }
   | { name: 'not-found'; path: string };
 
@@ -32,6 +34,10 @@ export function parseRoute(hash: string): Route {
       break;
     case 'settings':
       return { name: 'settings' };
+    case 'stats':
+      return { name: 'stats' };
+    case 'verify':
+      return { name: 'verify' };
   }
   return { name: 'not-found', path };
 }

@@ -4,6 +4,17 @@ import { unwrap, type ApiClient } from './client';
 import type {
   DeliverySummary,
   Endpoint,
+  EndpointsExport,
+  EndpointsImport,
+  JobOut,
+  RecoverOut,
+  RetentionSettings,
+  RetryFailedIn,
+  RetryFailedOut,
+  Stats,
+  StatsQuery,
+  VerifyIn,
+  VerifyOut,
   EndpointIn,
   EndpointPatch,
   EventOut,
@@ -22,6 +33,27 @@ export interface EventsApi {
 export interface DeliveriesApi {
   retry(id: string): Promise<DeliverySummary>;
   cancel(id: string): Promise<DeliverySummary>;
+  /** The delivery as a curl command; `resign` signs it anew with a fresh timestamp. */
+  deliveryCurl(id: string, resign: boolean): Promise<string>;
+  /** New deliveries of an event; `endpointIds` undefined: every enabled matching endpoint. */
+  resend(eventId: string, endpointIds?: string[]): Promise<TriggerOut>;
+  retryFailed(body: RetryFailedIn): Promise<RetryFailedOut>;
+}
+
+export interface JobsApi {
+  getJob(id: string): Promise<JobOut>;
+  cancelJob(id: string): Promise<JobOut>;
+}
+
+export interface ToolsApi {
+  verify(body: VerifyIn): Promise<VerifyOut>;
+  stats(query: StatsQuery): Promise<Stats>;
+  getSettings(): Promise<RetentionSettings>;
+  putSettings(body: RetentionSettings): Promise<RetentionSettings>;
+  /** Deletes every event; the count deleted. */
+  clearEvents(): Promise<number>;
+  exportEndpoints(includeSecrets: boolean): Promise<EndpointsExport>;
+  importEndpoints(body: EndpointsImport): Promise<Endpoint[]>;
 }
 
 export interface EndpointsApi {
@@ -31,8 +63,10 @@ export interface EndpointsApi {
   deleteEndpoint(id: string): Promise<void>;
   /** The current `whsec_…` signing secret. */
   getSecret(id: string): Promise<string>;
-  /** Switches to a new secret; the old one keeps signing for the grace period. */
-  rotateSecret(id: string): Promise<string>;
+  /** Switches to a new secret; the old one keeps signing for `graceS` seconds (default a day). */
+  rotateSecret(id: string, graceS?: number): Promise<string>;
+  /** Re-enables an endpoint and recovers what it missed (`dryRun`: counts only). */
+  recover(id: string, dryRun: boolean): Promise<RecoverOut>;
 }
 
 export interface MetaApi {
@@ -40,7 +74,7 @@ export interface MetaApi {
   trigger(body: TriggerIn): Promise<TriggerOut>;
 }
 
-export type Api = EventsApi & DeliveriesApi & EndpointsApi & MetaApi;
+export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi;
 
 export function apiOver(client: ApiClient): Api {
   const id = (value: string) => ({ params: { path: { id: value } } });
@@ -57,8 +91,37 @@ export function apiOver(client: ApiClient): Api {
       unwrap(await client.DELETE('/api/v1/endpoints/{id}', id(value)));
     },
     getSecret: async (value) => unwrap(await client.GET('/api/v1/endpoints/{id}/secret', id(value))).key,
-    rotateSecret: async (value) =>
-      unwrap(await client.POST('/api/v1/endpoints/{id}/secret/rotate', { ...id(value), body: {} })).key,
+    rotateSecret: async (value, graceS) =>
+      unwrap(
+        await client.POST('/api/v1/endpoints/{id}/secret/rotate', {
+          ...id(value),
+          body: graceS === undefined ? {} : { grace_period_s: graceS },
+        }),
+      ).key,
+    recover: async (value, dryRun) =>
+      unwrap(await client.POST('/api/v1/endpoints/{id}/recover', { ...id(value), body: { dry_run: dryRun } })),
+    deliveryCurl: async (value, resign) =>
+      unwrap(await client.GET('/api/v1/deliveries/{id}/curl', { params: { path: { id: value }, query: { resign } } }))
+        .command,
+    resend: async (value, endpointIds) =>
+      unwrap(
+        await client.POST('/api/v1/events/{id}/resend', {
+          ...id(value),
+          body: endpointIds ? { endpoint_ids: endpointIds } : {},
+        }),
+      ),
+    retryFailed: async (body) => unwrap(await client.POST('/api/v1/deliveries/retry-failed', { body })),
+    getJob: async (value) => unwrap(await client.GET('/api/v1/jobs/{id}', id(value))),
+    cancelJob: async (value) => unwrap(await client.POST('/api/v1/jobs/{id}/cancel', id(value))),
+    verify: async (body) => unwrap(await client.POST('/api/v1/signatures/verify', { body })),
+    stats: async (query) => unwrap(await client.GET('/api/v1/stats', { params: { query } })),
+    getSettings: async () => unwrap(await client.GET('/api/v1/settings')),
+    putSettings: async (body) => unwrap(await client.PUT('/api/v1/settings', { body })),
+    clearEvents: async () =>
+      unwrap(await client.DELETE('/api/v1/events', { params: { query: { confirm: 'all' } } })).deleted_events,
+    exportEndpoints: async (includeSecrets) =>
+      unwrap(await client.GET('/api/v1/export/endpoints', { params: { query: { include_secrets: includeSecrets } } })),
+    importEndpoints: async (body) => unwrap(await client.POST('/api/v1/import/endpoints', { body })).data,
     info: async () => unwrap(await client.GET('/api/v1/info')),
     trigger: async (body) => unwrap(await client.POST('/api/v1/webhook_events/trigger', { body })),
   };

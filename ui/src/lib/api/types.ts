@@ -26,6 +26,21 @@ export type ServerInfo = Schemas['ServerInfo'];
 export type StreamMessage = Schemas['StreamMessage'];
 export type TriggerIn = Schemas['TriggerIn'];
 export type TriggerOut = Schemas['TriggerOut'];
+export type VerifyIn = Schemas['VerifyIn'];
+export type VerifyOut = Schemas['VerifyOut'];
+export type JobOut = Schemas['JobOut'];
+export type JobState = Schemas['JobState'];
+export type RetryFailedIn = Schemas['RetryFailedIn'];
+export type RetryFailedOut = Schemas['RetryFailedOut'];
+export type RecoverOut = Schemas['RecoverOut'];
+export type Stats = Schemas['Stats'];
+export type StatsBucket = Schemas['StatsBucket'];
+export type Totals = Schemas['Totals'];
+export type EndpointStats = Schemas['EndpointStats'];
+export type ErrorClassCounts = Schemas['ErrorClassCounts'];
+export type RetentionSettings = Schemas['RetentionSettings'];
+export type EndpointsExport = Schemas['EndpointsExport'];
+export type EndpointsImport = Schemas['EndpointsImport'];
 
 /** One variant of the stream's tagged union, by its `type`. */
 export type StreamMessageOf<K extends StreamMessage['type']> = Extract<StreamMessage, { type: K }>;
@@ -38,6 +53,9 @@ export const EVENT_STATUSES = [
   'failed',
   'unrouted',
 ] as const satisfies readonly EventStatus[];
+
+/** Query parameters of `GET /api/v1/stats`. */
+export type StatsQuery = NonNullable<import('./schema').operations['get_stats']['parameters']['query']>;
 
 /** Query parameters of `GET /api/v1/events`. */
 export type EventsQuery = NonNullable<

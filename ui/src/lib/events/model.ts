@@ -16,6 +16,8 @@ export interface ListFilter {
   event_name?: string;
   status?: EventStatus;
   endpoint_id?: string;
+  /** Full-text words over payloads and response bodies (the engine decides what matches). */
+  q?: string;
   /** RFC 3339. */
   since?: string;
   until?: string;
@@ -26,6 +28,7 @@ export function filterToQuery(filter: ListFilter, cursor?: string | null, limit 
   if (filter.event_name) query.event_name = filter.event_name;
   if (filter.status) query.status = filter.status;
   if (filter.endpoint_id) query.endpoint_id = filter.endpoint_id;
+  if (filter.q) query.q = filter.q;
   if (filter.since) query.since = filter.since;
   if (filter.until) query.until = filter.until;
   if (cursor) query.cursor = cursor;
@@ -33,11 +36,13 @@ export function filterToQuery(filter: ListFilter, cursor?: string | null, limit 
 }
 
 export function isFiltered(filter: ListFilter): boolean {
-  return Boolean(filter.event_name || filter.status || filter.endpoint_id || filter.since || filter.until);
+  return Boolean(filter.event_name || filter.status || filter.endpoint_id || filter.q || filter.since || filter.until);
 }
 
 /** The same test the engine applies, for rows that arrive over the stream. */
 export function summaryMatches(filter: ListFilter, event: EventSummary): boolean {
+  // A summary has no payload to search: new rows under a search show on the next load.
+  if (filter.q) return false;
   if (filter.event_name && event.event_name !== filter.event_name) return false;
   if (filter.status && event.status !== filter.status) return false;
   if (filter.endpoint_id && !event.deliveries.some((d) => d.endpoint_id === filter.endpoint_id)) return false;

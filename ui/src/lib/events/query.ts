@@ -13,6 +13,8 @@ export type Range = '' | RangePreset | 'custom';
 
 export interface FilterForm {
   name: string;
+  /** Full-text search words. */
+  q: string;
   status: '' | EventStatus;
   endpoint: string;
   range: Range;
@@ -21,13 +23,14 @@ export interface FilterForm {
   to: string;
 }
 
-export const EMPTY_FORM: FilterForm = { name: '', status: '', endpoint: '', range: '', from: '', to: '' };
+export const EMPTY_FORM: FilterForm = { name: '', q: '', status: '', endpoint: '', range: '', from: '', to: '' };
 
 export function formFromQuery(query: URLSearchParams): FilterForm {
   const status = query.get('status') ?? '';
   const range = query.get('range') ?? '';
   return {
     name: query.get('name') ?? '',
+    q: query.get('q') ?? '',
     status: (EVENT_STATUSES as readonly string[]).includes(status) ? (status as EventStatus) : '',
     endpoint: query.get('endpoint') ?? '',
     range: range in RANGES || range === 'custom' ? (range as Range) : '',
@@ -39,6 +42,7 @@ export function formFromQuery(query: URLSearchParams): FilterForm {
 export function queryFromForm(form: FilterForm): string {
   const q = new URLSearchParams();
   if (form.name.trim()) q.set('name', form.name.trim());
+  if (form.q.trim()) q.set('q', form.q.trim());
   if (form.status) q.set('status', form.status);
   if (form.endpoint) q.set('endpoint', form.endpoint);
   if (form.range) q.set('range', form.range);
@@ -61,6 +65,7 @@ export function localToIso(value: string): string | undefined {
 export function filterFromForm(form: FilterForm, now: number): ListFilter {
   const filter: ListFilter = {};
   if (form.name.trim()) filter.event_name = form.name.trim();
+  if (form.q.trim()) filter.q = form.q.trim();
   if (form.status) filter.status = form.status;
   if (form.endpoint) filter.endpoint_id = form.endpoint;
   if (form.range && form.range !== 'custom') {
@@ -75,5 +80,5 @@ export function filterFromForm(form: FilterForm, now: number): ListFilter {
 }
 
 export function isFormFiltered(form: FilterForm): boolean {
-  return Boolean(form.name.trim() || form.status || form.endpoint || form.range);
+  return Boolean(form.name.trim() || form.q.trim() || form.status || form.endpoint || form.range);
 }

@@ -9,6 +9,7 @@ import { ComposerStore } from './composer.svelte';
 import { EndpointsStore } from './endpoints.svelte';
 import { EventsStore } from './events.svelte';
 import { HistoryStore } from './history.svelte';
+import { VerifyDraft } from './verify.svelte';
 
 export type Phase = 'booting' | 'ready' | 'no-token' | 'rejected' | 'error';
 
@@ -29,6 +30,7 @@ class AppState {
   readonly endpoints = new EndpointsStore(() => this.api);
   readonly history = new HistoryStore();
   readonly composer = new ComposerStore();
+  readonly verify = new VerifyDraft();
 
   /** Every event name seen: in the list, in recent events and in the send history. */
   names = $derived(

@@ -35,6 +35,15 @@ describe('applyToEvent', () => {
     expect(store.event?.deliveries[0]?.attempts).toHaveLength(1);
   });
 
+  it('adds a new delivery of the event (a resend) with its attempts', () => {
+    const resent = delivery({ endpoint_id: 'ep_B', status: 'pending', updated_at: '2026-01-01T00:01:00.000Z' });
+    const first = attempt(resent.id, { succeeded: true });
+    const next = applyToEvent(base, [updated(base.id, resent, 'pending'), { type: 'attempt_created', event_id: base.id, attempt: first }]);
+    expect(next.deliveries.map((x) => x.endpoint_id)).toEqual(['ep_A', 'ep_B']);
+    expect(next.deliveries[1]?.attempts.map((a) => a.id)).toEqual([first.id]);
+    expect(next.deliveries[1]?.event_id).toBe(base.id);
+  });
+
   it('ignores messages about other events', () => {
     expect(applyToEvent(base, [updated('evt_other', d, 'failed')])).toBe(base);
   });

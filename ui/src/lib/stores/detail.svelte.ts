@@ -13,7 +13,11 @@ export function applyToEvent(event: EventOut, messages: readonly StreamMessage[]
     if (m.type === 'delivery_updated' && m.event_id === event.id) {
       status = m.event_status;
       const at = list().findIndex((d) => d.id === m.delivery.id);
-      if (at < 0) continue;
+      if (at < 0) {
+        // A new delivery of this event (a resend, a recovery): its attempts follow.
+        list().push({ ...m.delivery, attempts: [], created_at: m.delivery.updated_at, event_id: event.id });
+        continue;
+      }
       const current = list()[at] as DeliveryOut;
       if (parseTime(current.updated_at) > parseTime(m.delivery.updated_at)) continue;
       list()[at] = { ...current, ...m.delivery };
