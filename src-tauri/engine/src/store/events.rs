@@ -88,37 +88,49 @@ pub fn get(conn: &Connection, id: &EventId) -> Result<Option<EventRow>, StoreErr
 
 /// A page of events, newest first. The payload column is left empty: lists don't need it.
 pub fn list(conn: &Connection, filter: &EventFilter) -> Result<Vec<EventRow>, StoreError> {
-    let mut sql = String::from("SELECT id, event_name, status, created_at, '' FROM events WHERE 1 = 1");
+    // With an endpoint, walk its (endpoint_id, event_id) index backwards and join the
+    // events: an IN (subquery) would first collect every event the endpoint ever had.
+    let (mut sql, key) = match filter.endpoint_id {
+        Some(_) => (
+            String::from(
+                "SELECT e.id, e.event_name, e.status, e.created_at, '' FROM deliveries d \
+                 JOIN events e ON e.id = d.event_id WHERE d.endpoint_id = ?1",
+            ),
+            "d.event_id",
+        ),
+        None => {
+            (String::from("SELECT e.id, e.event_name, e.status, e.created_at, '' FROM events e WHERE 1 = 1"), "e.id")
+        }
+    };
     let mut args: Vec<Value> = Vec::new();
+    if let Some(endpoint) = &filter.endpoint_id {
+        args.push(Value::Text(endpoint.as_str().into()));
+    }
     let mut push = |clause: &str, value: Value| {
         args.push(value);
         sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
     };
     if let Some(name) = &filter.event_name {
-        push(" AND event_name = ?", Value::Text(name.clone()));
+        push(" AND e.event_name = ?", Value::Text(name.clone()));
     }
     if let Some(status) = filter.status {
-        push(" AND status = ?", Value::Text(status.as_str().into()));
-    }
-    if let Some(endpoint) = &filter.endpoint_id {
-        push(
-            " AND id IN (SELECT event_id FROM deliveries WHERE endpoint_id = ?)",
-            Value::Text(endpoint.as_str().into()),
-        );
+        push(" AND e.status = ?", Value::Text(status.as_str().into()));
     }
     if let Some(text) = &filter.text {
-        push(" AND id IN (SELECT event_id FROM search_index WHERE search_index MATCH ?)", Value::Text(text.clone()));
+        push(" AND e.id IN (SELECT event_id FROM search_index WHERE search_index MATCH ?)", Value::Text(text.clone()));
     }
     if let Some(min) = &filter.min_id {
-        push(" AND id >= ?", Value::Text(min.clone()));
+        push(&format!(" AND {key} >= ?"), Value::Text(min.clone()));
     }
     if let Some(max) = &filter.max_id {
-        push(" AND id <= ?", Value::Text(max.clone()));
+        push(&format!(" AND {key} <= ?"), Value::Text(max.clone()));
     }
     if let Some(before) = &filter.before_id {
-        push(" AND id < ?", Value::Text(before.clone()));
+        push(&format!(" AND {key} < ?"), Value::Text(before.clone()));
     }
-    push(" ORDER BY id DESC LIMIT ?", Value::Integer(i64::from(filter.limit)));
+    // A resend adds a second delivery to the same endpoint: one row per event.
+    let group = if filter.endpoint_id.is_some() { " GROUP BY d.event_id" } else { "" };
+    push(&format!("{group} ORDER BY {key} DESC LIMIT ?"), Value::Integer(i64::from(filter.limit)));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), row_to_event)?;
     Ok(rows.collect::<Result<_, _>>()?)
