@@ -54,7 +54,14 @@ async fn resend_goes_to_the_chosen_endpoints_with_the_same_webhook_id() {
         .wait_for(event_id, |e| e["deliveries"].as_array().unwrap().len() == 3 && e["status"] == "succeeded", WAIT)
         .await;
     assert_eq!(detail["status"], "succeeded");
-    let _ = a;
+    // Filtering by endpoint lists the event once, even with two deliveries to it.
+    let other = engine.trigger("unrelated.thing", json!({})).await;
+    for endpoint in [text(&a, "id"), text(&b, "id")] {
+        let page = engine.list_events(&format!("endpoint_id={endpoint}")).await;
+        let ids: Vec<&str> = page["data"].as_array().unwrap().iter().map(|e| text(e, "id")).collect();
+        assert_eq!(ids, vec![event_id], "endpoint {endpoint}");
+    }
+    let _ = other;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
