@@ -1,16 +1,29 @@
 # The two commands a newcomer needs: `make run` and `make test`.
-.PHONY: setup ui run serve test
+.PHONY: setup ui run serve desktop deb test
 
 setup:
 	@bash scripts/setup.sh
 
-# Builds the web UI into ui/dist when its sources are present.
+# Builds the web UI into ui/dist.
 ui: setup
-	@if [ -f ui/package.json ]; then cd ui && npm run build; fi
+	cd ui && npm run build
 
-# Runs Hooky headless and serves the UI; open the link it prints.
-run serve: ui
+# The desktop app when there is a display, else Hooky headless in the foreground.
+run: ui
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		cargo run --release -p hooky-desktop; \
+	else \
+		echo "No display: running Hooky headless; open the link it prints."; \
+		cargo run --release -p hooky-cli -- serve; \
+	fi
+
+# Hooky headless: the engine and the web UI; open the link it prints.
+serve: ui
 	cargo run --release -p hooky-cli -- serve
+
+# The desktop package: target/release/bundle/deb/Hooky_<version>_amd64.deb
+deb: ui
+	npm --prefix tests/desktop run deb
 
 test: setup
 	@bash scripts/test.sh

@@ -8,7 +8,7 @@ APT_PACKAGES=(
   # the desktop shell (Tauri 2 on WebKitGTK)
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   # the browser and desktop suites
-  xvfb xauth webkit2gtk-driver chromium fonts-dejavu-core
+  xvfb xauth webkit2gtk-driver chromium fonts-dejavu-core dbus x11-utils imagemagick
 )
 
 as_root() {

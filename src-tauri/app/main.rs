@@ -1,90 +1,68 @@
-//! Hooky's desktop shell: starts the engine in-process, then opens a window on
-//! the web UI, which talks to the engine's HTTP API like any other client.
+//! Hooky's desktop app: the engine in-process, a window on the web UI (a client
+//! of the engine's HTTP API like any other), a tray icon and notifications.
+//!
+//! Order matters: the single-instance plugin runs while the app is built, so a
+//! second launch hands over to the first (which shows its window) and exits
+//! before it could start a second engine; the engine starts in `setup`, and the
+//! window opens once the engine listens.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+mod commands;
+mod lifecycle;
+mod notify;
+mod settings;
+mod startup;
+mod tray;
+mod window;
+
 use std::process::ExitCode;
 
-use hooky_engine::config::{default_data_dir, DEFAULT_LISTEN};
-use hooky_engine::{Engine, EngineConfig};
-use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
-/// How the web UI reaches the engine's HTTP API.
-#[derive(Debug, Clone, Serialize)]
-struct ApiConnection {
-    base_url: String,
-    token: String,
-}
-
-/// The shell's only command: where the engine listens, and its management token.
-#[tauri::command]
-fn api_connection(connection: tauri::State<'_, ApiConnection>) -> ApiConnection {
-    connection.inner().clone()
-}
+use crate::lifecycle::EngineSlot;
 
 fn main() -> ExitCode {
     init_tracing();
-
-    let config = match engine_config() {
-        Ok(config) => config,
-        Err(message) => {
-            tracing::error!("{message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let engine = match tauri::async_runtime::block_on(Engine::start(config)) {
-        Ok(engine) => engine,
-        Err(err) => {
-            // A dialog explaining the problem is left for later; the log says why.
-            tracing::error!(error = %err, "cannot start the Hooky engine");
-            return ExitCode::FAILURE;
-        }
-    };
-    let connection = ApiConnection { base_url: engine.base_url(), token: engine.token().to_owned() };
-    tracing::info!(base_url = %connection.base_url, "Hooky API ready");
-
+    let engine = EngineSlot::default();
     let app = tauri::Builder::default()
-        .manage(connection)
-        .invoke_handler(tauri::generate_handler![api_connection])
+        // First: a second launch must be caught before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("Hooky was launched again; showing this window");
+            window::reveal(app);
+        }))
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .manage(engine.clone())
+        .invoke_handler(tauri::generate_handler![
+            commands::api_connection,
+            commands::desktop_settings,
+            commands::set_desktop_settings
+        ])
+        .on_window_event(window::on_event)
+        .setup(|app| {
+            lifecycle::quit_on_signals(app.handle());
+            tray::install(app.handle());
+            startup::begin(app.handle().clone());
+            Ok(())
+        })
         .build(tauri::generate_context!());
     let code = match app {
         Ok(app) => app.run_return(|_, _| {}),
         Err(err) => {
-            tracing::error!(error = %err, "cannot start the desktop window");
+            tracing::error!(error = %err, "cannot start the desktop app");
             1
         }
     };
-
-    tauri::async_runtime::block_on(engine.shutdown());
+    lifecycle::shutdown(&engine);
+    tracing::info!(code, "Hooky quit");
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default level (info).
 fn init_tracing() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
-}
-
-/// The same settings as `hooky serve`, read from `HOOKY_LISTEN`, `HOOKY_DATA_DIR` and `HOOKY_TOKEN`.
-fn engine_config() -> Result<EngineConfig, String> {
-    let listen = env("HOOKY_LISTEN").unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-    let listen: SocketAddr = listen
-        .parse()
-        .map_err(|err| format!("HOOKY_LISTEN={listen} is not an address like {DEFAULT_LISTEN}: {err}"))?;
-    let data_dir = match env("HOOKY_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => default_data_dir().ok_or("cannot find a data dir (no home directory?); set HOOKY_DATA_DIR")?,
-    };
-    let mut config = EngineConfig::new(listen, data_dir);
-    config.token = env("HOOKY_TOKEN");
-    Ok(config)
-}
-
-/// A set, non-empty environment variable.
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
 }
