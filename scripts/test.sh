@@ -34,4 +34,10 @@ if [ -x tests/desktop/run.sh ]; then
   step "desktop window suite"
   tests/desktop/run.sh
 fi
+step "schemathesis against the OpenAPI document"
+tests/reliability/schemathesis.sh
+
+step "fuzzing, short mode (HOOKY_FULL=1 for the long run)"
+tests/reliability/fuzz.sh
+
 step "all suites passed"

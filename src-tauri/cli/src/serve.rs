@@ -54,6 +54,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     if args.ui_dir.is_some() {
         config.ui_dir = args.ui_dir;
     }
+    let signals = Signals::listen()?;
     let engine = Engine::start(config).await?;
     let base = engine.base_url();
     let banner = format!(
@@ -69,7 +70,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         data_dir = engine.data_dir().display(),
     );
     say(&banner);
-    wait_for_signal().await?;
+    signals.wait().await?;
     say("Shutting down…");
     engine.shutdown().await;
     Ok(())
@@ -81,17 +82,39 @@ fn say(text: &str) {
     let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
 }
 
-async fn wait_for_signal() -> Result<()> {
+/// SIGINT and SIGTERM, listened for from the start: a signal that arrives as soon as the
+/// banner is out (a supervisor or a test stopping the server) must stop it gracefully, not
+/// kill it with the default action because no handler was installed yet.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("cannot listen for SIGINT")?,
-            _ = terminate.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
-    Ok(())
+
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    async fn wait(mut self) -> Result<()> {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        tokio::signal::ctrl_c().await.context("cannot listen for Ctrl-C")?;
+        Ok(())
+    }
 }

@@ -1,0 +1,135 @@
+//! The properties the fuzz targets check, one function per target. Each takes arbitrary
+//! bytes and panics when a property breaks. The engine's property test
+//! (`src-tauri/engine/tests/fuzz_props.rs`) runs the same functions on generated inputs,
+//! so they also run on stable Rust in the normal `cargo test`.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use hooky_engine::api::{nesting_depth, parse_trigger_body, MAX_PAYLOAD_DEPTH};
+use hooky_engine::delivery::retry::{decide, parse_retry_after, AttemptResult, DeliveryState};
+use hooky_engine::model::filter::{is_valid_event_name, matches_any, validate_filter};
+use hooky_engine::model::{AttemptTrigger, DeliveryStatus, ErrorClass};
+use serde_json::Value;
+
+/// Patterns separated by `|`, a newline, then the event name.
+pub fn check_filter(data: &[u8]) {
+    let owned = String::from_utf8_lossy(data);
+    let text: &str = &owned;
+    let (patterns, name) = text.split_once('\n').unwrap_or((text, ""));
+    let patterns: Vec<String> = patterns.split('|').take(64).map(str::to_owned).collect();
+    // Whatever the input, matching terminates quickly and does not panic.
+    let matched = matches_any(&patterns, name);
+    if validate_filter(&patterns).is_ok() && is_valid_event_name(name) {
+        let expected = patterns.iter().any(|pattern| reference_match(pattern, name));
+        assert_eq!(matched, expected, "matches_any({patterns:?}, {name:?}) disagrees with the reference");
+        assert!(matches_any(&["**".to_owned()], name), "** matches every name");
+        if !name.split('.').any(|s| s == "*" || s == "**") {
+            assert!(matches_any(&[name.to_owned()], name), "a name is a filter that matches itself");
+        }
+    }
+}
+
+/// A second, independent matcher: top-down recursion with a memo.
+fn reference_match(pattern: &str, name: &str) -> bool {
+    fn go<'a>(p: &[&'a str], n: &[&'a str], i: usize, j: usize, memo: &mut HashMap<(usize, usize), bool>) -> bool {
+        if let Some(&known) = memo.get(&(i, j)) {
+            return known;
+        }
+        let result = if i == p.len() {
+            j == n.len()
+        } else if p[i] == "**" {
+            go(p, n, i + 1, j, memo) || (j < n.len() && go(p, n, i, j + 1, memo))
+        } else {
+            j < n.len() && (p[i] == "*" || p[i] == n[j]) && go(p, n, i + 1, j + 1, memo)
+        };
+        memo.insert((i, j), result);
+        result
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let n: Vec<&str> = name.split('.').collect();
+    go(&p, &n, 0, 0, &mut HashMap::new())
+}
+
+/// A trigger request body, through the same function the route uses.
+pub fn check_trigger_body(data: &[u8]) {
+    match parse_trigger_body(data) {
+        Ok(body) => {
+            assert!(is_valid_event_name(&body.event_name), "accepted event_name {:?}", body.event_name);
+            assert!(
+                serde_json::from_str::<serde::de::IgnoredAny>(&body.payload).is_ok(),
+                "accepted a payload that is not JSON: {:?}",
+                body.payload
+            );
+            assert!(nesting_depth(&body.payload) <= MAX_PAYLOAD_DEPTH, "accepted a payload nested too deep");
+        }
+        Err(error) => {
+            let status = error.status.as_u16();
+            assert!(status == 400 || status == 422, "a bad body got {status} {}: {}", error.code, error.message);
+            assert!(!error.code.is_empty() && !error.message.is_empty());
+        }
+    }
+}
+
+/// The depth scanner of the trigger route: never panics, and on JSON that serde_json can
+/// read it agrees with the depth of the parsed value.
+pub fn check_json_depth(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let depth = nesting_depth(text);
+    assert!(depth <= text.len());
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        assert_eq!(depth, value_depth(&value), "nesting_depth({text:?})");
+    }
+}
+
+fn value_depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(value_depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(value_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// `Retry-After` from a receiver, and the retry time it leads to: seconds parse exactly,
+/// and whatever the receiver asks, the next attempt is within 2x the scheduled delay.
+pub fn check_retry_after(data: &[u8]) {
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000);
+    let (control, header) = data.split_at(data.len().min(4));
+    let header = String::from_utf8_lossy(header);
+    let parsed = parse_retry_after(&header, now);
+    if let Ok(seconds) = header.trim().parse::<u64>() {
+        assert_eq!(parsed, Some(Duration::from_secs(seconds)));
+    }
+
+    let byte = |i: usize| control.get(i).copied().unwrap_or(0);
+    let schedule: Vec<u32> = (0..usize::from(byte(0) % 6)).map(|i| u32::from(byte(i % 4)) * 2371 % 604_801).collect();
+    let status = [500u16, 429, 503, 410, 302, 200][usize::from(byte(1) % 6)];
+    let timeout = byte(2) % 3 == 0;
+    let result = AttemptResult {
+        succeeded: status == 200 && !timeout,
+        status: (!timeout).then_some(status),
+        error_class: if timeout { Some(ErrorClass::Timeout) } else { (status != 200).then_some(ErrorClass::Status) },
+        retry_after: parsed,
+    };
+    let before = DeliveryState {
+        status: DeliveryStatus::Retrying,
+        auto_attempt_count: u32::from(byte(3) % 4),
+        next_attempt_at_ms: None,
+    };
+    let now_ms: i64 = 1_750_000_000_000;
+    let mut rng = rand::rngs::mock::StepRng::new(u64::from(byte(3)) << 56, 0x9e37_79b9_7f4a_7c15);
+    let decision = decide(AttemptTrigger::Automatic, before, result, &schedule, now_ms, &mut rng);
+    if let Some(at) = decision.next_attempt_at_ms {
+        let base =
+            schedule.get(before.auto_attempt_count as usize).copied().expect("a retry only while the schedule lasts");
+        // The delay with jitter (at most 1.2x), raised to the one-minute floor after a
+        // timeout or 429, and at most doubled by Retry-After.
+        let most_ms = 2 * (i64::from(base) * 1200).max(60_000) + 1;
+        assert!(at >= now_ms, "a retry in the past: {at} < {now_ms}");
+        assert!(
+            at - now_ms <= most_ms,
+            "Retry-After {header:?} pushed the retry to +{} ms (base {base} s)",
+            at - now_ms
+        );
+    }
+}
