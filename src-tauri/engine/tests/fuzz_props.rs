@@ -187,3 +187,20 @@ fn retry_after_never_pushes_a_retry_past_twice_the_schedule() {
     let inputs = seeds("retry_after").into_iter().chain(structured).chain(random);
     run("retry_after", seed, inputs, checks::check_retry_after);
 }
+
+#[test]
+fn the_signature_verifier_round_trips_and_refuses_tampering() {
+    let (seed, mut rng) = rng(5);
+    let n = rounds();
+    let inputs = (0..n).map(move |_| {
+        let fields = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_", "", "msg_1", "1614265330", "v1,abc"];
+        let mut input = Vec::new();
+        for _ in 0..3 {
+            input.extend_from_slice(pick(&mut rng, &fields).as_bytes());
+            input.push(b'\n');
+        }
+        input.extend(random_bytes(&mut rng, 64));
+        input
+    });
+    run("signature", seed, seeds("signature").into_iter().chain(inputs), checks::check_signature);
+}

@@ -133,3 +133,27 @@ pub fn check_retry_after(data: &[u8]) {
         );
     }
 }
+
+/// `secret \n webhook-id \n timestamp \n body`: the verifier answers any text without
+/// panicking, accepts what `sign` made, and refuses the same request with a changed body.
+pub fn check_signature(data: &[u8]) {
+    use hooky_engine::signing::{decode_secret, sign, verify, Signed};
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const NOW: i64 = 1_750_000_000;
+    let owned = String::from_utf8_lossy(data);
+    let mut parts = owned.splitn(4, '\n');
+    let mut next = || parts.next().unwrap_or("");
+    let (secret, msg_id, timestamp, body) = (next(), next(), next(), next());
+    let arbitrary = Signed { msg_id, timestamp, signature_header: body, body: body.as_bytes() };
+    let _ = verify(secret, &arbitrary, NOW, 300);
+
+    let key = decode_secret(SECRET).expect("the specification's example secret");
+    let signature = sign(&key, msg_id, NOW, body.as_bytes());
+    let now_text = NOW.to_string();
+    let signed = Signed { msg_id, timestamp: &now_text, signature_header: &signature, body: body.as_bytes() };
+    assert_eq!(verify(SECRET, &signed, NOW, 300), Ok(()), "a signature made by sign() must verify");
+    let mut changed = body.as_bytes().to_vec();
+    changed.push(b'x');
+    let tampered = Signed { body: &changed, ..signed };
+    assert!(verify(SECRET, &tampered, NOW, 300).is_err(), "a changed body must not verify");
+}
