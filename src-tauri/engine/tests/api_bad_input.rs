@@ -626,3 +626,62 @@ async fn a_pathological_filter_does_not_stall_the_trigger() {
     assert_eq!(matching.expect("answered")["deliveries"].as_array().map(Vec::len), Some(1));
     engine.shutdown().await;
 }
+
+/// Sends a request whose body the server may refuse to read, and returns the whole answer.
+async fn send_with_body(addr: std::net::SocketAddr, head: String, body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    // The server may stop reading early: write on the side and ignore a broken pipe.
+    let writer = tokio::spawn(async move {
+        let _ = write.write_all(head.as_bytes()).await;
+        let _ = write.write_all(&body).await;
+        write
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), read.read_to_end(&mut answer)).await;
+    writer.abort();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A request refused before its body is read leaves the rest of the body on the connection, so
+/// the server closes it; the answer must say `connection: close`, or a keep-alive client sends
+/// its next request on a connection that is going away and gets a transport error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_body_closes_the_connection_and_says_so() {
+    let engine = TestEngine::start().await;
+    let port = engine.addr().port();
+    let head = |path: &str, extra: &str, content_type: &str, length: usize| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{extra}content-type: {content_type}\r\ncontent-length: {length}\r\n\r\n"
+        )
+    };
+    let auth = format!("Authorization: Bearer {TOKEN}\r\n");
+    let cases = [
+        ("413", head("/api/v1/endpoints", &auth, "application/json", 2 << 20), vec![b'x'; 2 << 20]),
+        ("415", head(TRIGGER, "", "text/plain", 1000), vec![b'x'; 1000]),
+        ("401", head("/api/v1/endpoints", "", "application/json", 300_000), vec![b'x'; 300_000]),
+        ("403", head(TRIGGER, "Origin: http://evil.example\r\n", "application/json", 300_000), vec![b'x'; 300_000]),
+    ];
+    for (status, head, body) in cases {
+        let answer = send_with_body(engine.addr(), head, body).await;
+        let status_line = answer.lines().next().unwrap_or("");
+        assert!(status_line.contains(status), "expected {status}: {status_line}");
+        let header_block = answer.split("\r\n\r\n").next().unwrap_or("").to_ascii_lowercase();
+        assert!(header_block.contains("connection: close"), "{status} without connection: close:\n{header_block}");
+    }
+
+    // The symptom, through a pooling client: a refused large body, then at once a good request.
+    let huge = format!(r#"{{"event_name":"a","payload":"{}"}}"#, "x".repeat(2 << 20));
+    let mut transport_errors = Vec::new();
+    for round in 0..20 {
+        let refused = engine.trigger_raw(huge.clone()).await;
+        assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let next = engine.client.get(engine.url("/api/v1/health")).send().await;
+        if let Err(err) = next {
+            transport_errors.push(format!("round {round}: {err}"));
+        }
+    }
+    assert!(transport_errors.is_empty(), "requests after a 413 failed:\n{}", transport_errors.join("\n"));
+    engine.shutdown().await;
+}

@@ -140,4 +140,20 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
         .layer(middleware::from_fn_with_state(security.clone(), security::require_token))
         .layer(security.cors_layer())
         .layer(middleware::from_fn_with_state(security, security::guard))
+        .layer(middleware::from_fn(close_after_refused_body))
+}
+
+/// A request refused before its body was read (401, 403, 413, 415, …) leaves that body on the
+/// connection, so hyper closes it after the answer. Say so in the answer: otherwise a
+/// keep-alive client sends its next request on the dying connection and gets a transport error.
+async fn close_after_refused_body(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let headers = request.headers();
+    let has_body = headers.get(header::CONTENT_LENGTH).is_some_and(|length| length.as_bytes() != b"0")
+        || headers.contains_key(header::TRANSFER_ENCODING);
+    let mut response = next.run(request).await;
+    if has_body && response.status().is_client_error() {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
