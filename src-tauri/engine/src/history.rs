@@ -39,27 +39,38 @@ pub async fn event_detail(store: &Store, id: EventId) -> Result<Option<EventOut>
                 return Ok(None);
             };
             let rows = deliveries::for_events(conn, std::slice::from_ref(&id))?.remove(&id).unwrap_or_default();
-            let delivery_ids: Vec<DeliveryId> = rows.iter().map(|d| d.summary.id.clone()).collect();
-            let mut attempts = attempts::for_deliveries(conn, &delivery_ids, &row.payload)?;
-            let deliveries = rows
-                .into_iter()
-                .map(|d| DeliveryOut {
-                    attempts: attempts.remove(&d.summary.id).unwrap_or_default(),
-                    event_id: d.event_id,
-                    created_at: from_ms(d.created_at_ms),
-                    summary: d.summary,
-                })
-                .collect();
-            // Payloads were valid JSON when accepted; a damaged row shows as a string, not an error.
-            let payload = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::String(row.payload.clone()));
-            Ok(Some(EventOut {
-                created_at: created_at(&row),
-                id: row.id,
-                event_name: row.event_name,
-                status: row.status,
-                payload,
-                deliveries,
-            }))
+            Ok(Some(event_out(conn, row, rows)?))
         })
         .await
+}
+
+/// An event row with its deliveries and every attempt: the detail shape, shared by the
+/// event route and the export.
+pub(crate) fn event_out(
+    conn: &rusqlite::Connection,
+    row: events::EventRow,
+    rows: Vec<deliveries::DeliveryRow>,
+) -> Result<EventOut, StoreError> {
+    let delivery_ids: Vec<DeliveryId> = rows.iter().map(|d| d.summary.id.clone()).collect();
+    // Attempts keep the payload once; the event's own payload fills their request bodies.
+    let mut attempts = attempts::for_deliveries(conn, &delivery_ids, &row.payload)?;
+    let deliveries = rows
+        .into_iter()
+        .map(|d| DeliveryOut {
+            attempts: attempts.remove(&d.summary.id).unwrap_or_default(),
+            event_id: d.event_id,
+            created_at: from_ms(d.created_at_ms),
+            summary: d.summary,
+        })
+        .collect();
+    // Payloads were valid JSON when accepted; a damaged row shows as a string, not an error.
+    let payload = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::String(row.payload.clone()));
+    Ok(EventOut {
+        created_at: created_at(&row),
+        id: row.id,
+        event_name: row.event_name,
+        status: row.status,
+        payload,
+        deliveries,
+    })
 }

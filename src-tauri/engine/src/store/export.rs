@@ -4,10 +4,9 @@ use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
 use super::events::EventRow;
-use super::{attempts, deliveries, endpoints, secrets, StoreError};
-use crate::ids::{DeliveryId, EventId};
-use crate::model::time::from_ms;
-use crate::model::{DeliveryOut, Endpoint, EventOut, EventStatus};
+use super::{deliveries, endpoints, secrets, StoreError};
+use crate::ids::EventId;
+use crate::model::{Endpoint, EventOut, EventStatus};
 
 /// Which events to export: ids bound the time range because ids sort by time.
 #[derive(Debug, Clone, Default)]
@@ -66,28 +65,7 @@ pub fn event_details_page(
     let mut page = Vec::with_capacity(rows.len());
     for row in rows {
         let delivery_rows = grouped.remove(&row.id).unwrap_or_default();
-        let delivery_ids: Vec<DeliveryId> = delivery_rows.iter().map(|d| d.summary.id.clone()).collect();
-        // Attempts keep the payload once; each event's own payload fills their request bodies.
-        let mut by_delivery = attempts::for_deliveries(conn, &delivery_ids, &row.payload)?;
-        let deliveries = delivery_rows
-            .into_iter()
-            .map(|d| DeliveryOut {
-                attempts: by_delivery.remove(&d.summary.id).unwrap_or_default(),
-                event_id: d.event_id,
-                created_at: from_ms(d.created_at_ms),
-                summary: d.summary,
-            })
-            .collect();
-        // As in the event detail: a damaged payload shows as a string, not an error.
-        let payload = serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::String(row.payload.clone()));
-        page.push(EventOut {
-            created_at: from_ms(row.created_at_ms),
-            id: row.id,
-            event_name: row.event_name,
-            status: row.status,
-            payload,
-            deliveries,
-        });
+        page.push(crate::history::event_out(conn, row, delivery_rows)?);
     }
     Ok(page)
 }
