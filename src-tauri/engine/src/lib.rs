@@ -7,6 +7,7 @@ pub mod api;
 pub mod bus;
 pub mod config;
 pub mod delivery;
+pub mod fixtures;
 pub mod har;
 pub mod history;
 pub mod ids;
