@@ -14,6 +14,7 @@ use super::AppState;
 #[into_params(parameter_in = Query)]
 pub struct ClearParams {
     /// Must be `all`: the guard against clearing by accident.
+    #[param(pattern = "^all$")]
     pub confirm: Option<String>,
 }
 

@@ -9,6 +9,7 @@ mod events;
 mod export;
 mod extract;
 mod meta;
+mod openapi_errors;
 mod replay;
 pub mod security;
 mod settings;
@@ -86,7 +87,7 @@ impl Modify for BearerAuth {
 
 /// The API routes and the OpenAPI document generated from them.
 fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(trigger::trigger_event))
         .routes(routes!(endpoints::list_endpoints, endpoints::create_endpoint))
         .routes(routes!(endpoints::get_endpoint, endpoints::update_endpoint, endpoints::delete_endpoint))
@@ -112,7 +113,9 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(endpoint_export::export_endpoints))
         .routes(routes!(endpoint_export::import_endpoints))
         .routes(routes!(settings::get_settings, settings::put_settings))
-        .split_for_parts()
+        .split_for_parts();
+    openapi_errors::complete(&mut document);
+    (router, document)
 }
 
 /// The OpenAPI document, as served at `/api/openapi.json`.

@@ -23,6 +23,7 @@ pub struct StatsParams {
     /// End of the window, exclusive, RFC 3339 (default: now).
     pub until: Option<String>,
     /// Width of each bucket of the series in seconds (default: a round size making at most 60 buckets).
+    #[param(minimum = 1)]
     pub bucket_s: Option<i64>,
 }
 

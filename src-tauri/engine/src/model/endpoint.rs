@@ -79,8 +79,11 @@ pub struct EndpointIn {
     #[schema(example = json!(["order.*"]))]
     pub event_filter: Option<Vec<String>>,
     pub enabled: Option<bool>,
+    #[schema(minimum = 100, maximum = 600000)]
     pub timeout_ms: Option<u32>,
+    #[schema(max_items = 50)]
     pub retry_schedule: Option<Vec<u32>>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub max_in_flight: Option<u32>,
     pub rate_limit_per_s: Option<f64>,
     #[serde(default)]
@@ -101,8 +104,11 @@ pub struct EndpointPatch {
     pub description: Option<String>,
     pub event_filter: Option<Vec<String>>,
     pub enabled: Option<bool>,
+    #[schema(minimum = 100, maximum = 600000)]
     pub timeout_ms: Option<u32>,
+    #[schema(max_items = 50)]
     pub retry_schedule: Option<Vec<u32>>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub max_in_flight: Option<u32>,
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<f64>)]
