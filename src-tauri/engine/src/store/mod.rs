@@ -22,6 +22,7 @@ pub mod settings;
 pub mod stats;
 pub mod synthetic;
 
+use std::collections::VecDeque;
 use std::path::Path;
 use std::time::Duration;
 
@@ -169,35 +170,57 @@ fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R,
 }
 
 fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
-    let mut batch = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
+    let mut batch = VecDeque::with_capacity(MAX_JOBS_PER_COMMIT);
     while let Some(first) = jobs.blocking_recv() {
-        batch.push(first);
+        batch.push_back(first);
         while batch.len() < MAX_JOBS_PER_COMMIT {
             match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => batch.push_back(job),
                 Err(_) => break,
             }
         }
-        if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
-            let err = StoreError::from(err);
-            tracing::error!(error = %err, "could not begin a write transaction");
-            for job in batch.drain(..) {
-                job(Err(&err))(None);
+        while !batch.is_empty() {
+            run_transaction(&conn, &mut batch);
+        }
+    }
+}
+
+/// Runs jobs from the front of `pending` in one transaction and commits them. If SQLite rolls
+/// the whole transaction back by itself (e.g. on a full disk or an I/O error), the jobs run so
+/// far are told it failed and the rest stay in `pending` for a new transaction: otherwise they
+/// would commit one by one in autocommit while their callers hear of a failed commit.
+fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>) {
+    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let err = StoreError::from(err);
+        tracing::error!(error = %err, "could not begin a write transaction");
+        for job in pending.drain(..) {
+            job(Err(&err))(None);
+        }
+        return;
+    }
+    let mut finishers: Vec<Finish> = Vec::with_capacity(pending.len());
+    while let Some(job) = pending.pop_front() {
+        finishers.push(job(Ok(conn)));
+        if conn.is_autocommit() {
+            let err = StoreError::WriteFailed("SQLite rolled the transaction back".into());
+            tracing::error!(error = %err, "write transaction lost");
+            search::forget_since(0);
+            for finish in finishers {
+                finish(Some(&err));
             }
-            continue;
+            return;
         }
-        let finishers: Vec<Finish> = batch.drain(..).map(|job| job(Ok(&conn))).collect();
-        let commit_error = match search::flush_pending(&conn) {
-            Ok(()) => conn.execute_batch("COMMIT").err().map(StoreError::from),
-            Err(err) => Some(err),
-        };
-        if let Some(err) = &commit_error {
-            tracing::error!(error = %err, "write transaction failed to commit");
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        for finish in finishers {
-            finish(commit_error.as_ref());
-        }
+    }
+    let commit_error = match search::flush_pending(conn) {
+        Ok(()) => conn.execute_batch("COMMIT").err().map(StoreError::from),
+        Err(err) => Some(err),
+    };
+    if let Some(err) = &commit_error {
+        tracing::error!(error = %err, "write transaction failed to commit");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for finish in finishers {
+        finish(commit_error.as_ref());
     }
 }
 
@@ -210,5 +233,44 @@ pub(crate) mod test_support {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("hooky.db")).expect("open store");
         (dir, store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::temp_store;
+    use super::*;
+
+    /// A transaction SQLite abandons mid-batch (simulated by a job that ends it) fails the jobs
+    /// run in it, and the jobs after it commit in a fresh transaction and hear success.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jobs_after_a_lost_transaction_commit_on_their_own() {
+        let (_dir, store) = temp_store();
+        // Holds the writer so that the next two jobs queue up and run in one batch.
+        let (started, running) = std::sync::mpsc::channel();
+        let holder = store.clone();
+        let hold = tokio::spawn(async move {
+            holder
+                .write(move |_| {
+                    let _ = started.send(());
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    Ok(())
+                })
+                .await
+        });
+        tokio::task::spawn_blocking(move || running.recv()).await.expect("join").expect("the holding job runs");
+        let lost = store.write(|conn| {
+            settings::put(conn, "lost", Some(&1.into()), 1)?;
+            conn.execute_batch("ROLLBACK")?;
+            Ok(())
+        });
+        let after = store.write(|conn| settings::put(conn, "after", Some(&2.into()), 1));
+        let (lost, after) = tokio::join!(lost, after);
+        hold.await.expect("join").expect("the first batch commits");
+        assert!(lost.is_err(), "the job whose transaction vanished must hear it failed");
+        after.expect("the next job commits in a new transaction");
+        let stored = store.read(settings::all).await.expect("read");
+        assert!(!stored.contains_key("lost"));
+        assert_eq!(stored.get("after"), Some(&2.into()));
     }
 }
