@@ -46,7 +46,8 @@ pub struct ServeArgs {
 /// A time warp factor from the command line: a number from 1 to 1000000.
 fn parse_time_warp(text: &str) -> std::result::Result<f64, String> {
     let factor: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
-    hooky_engine::model::time_warp::validate_factor(Some(factor)).map_err(|err| err.message)
+    hooky_engine::model::time_warp::validate_factor(Some(factor))
+        .map_err(|_| "must be a number from 1 (off) to 1000000".to_owned())
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {

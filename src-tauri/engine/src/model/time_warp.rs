@@ -48,7 +48,7 @@ pub fn is_off(factor: f64) -> bool {
 pub struct TimeWarpIn {
     /// 1 to 1000000; null or 1 turns the warp off. The field is required.
     #[serde(deserialize_with = "required_nullable")]
-    #[schema(example = 3600.0)]
+    #[schema(required = true, example = 3600.0)]
     pub factor: Option<f64>,
 }
 
