@@ -29,11 +29,17 @@ pub struct Server {
 impl Server {
     /// Starts on a free port; a new temp data dir unless one is given.
     pub fn start(data_dir: Option<(PathBuf, Option<tempfile::TempDir>)>) -> Self {
+        Self::start_with(data_dir, &[])
+    }
+
+    /// Starts with more `hooky serve` flags.
+    pub fn start_with(data_dir: Option<(PathBuf, Option<tempfile::TempDir>)>, flags: &[&str]) -> Self {
         let (data_dir, temp) = data_dir.unwrap_or_else(|| {
             let temp = tempfile::tempdir().unwrap();
             (temp.path().to_path_buf(), Some(temp))
         });
         let mut child = hooky(&["serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir.to_str().unwrap()])
+            .args(flags)
             .env("HOOKY_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

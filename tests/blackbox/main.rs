@@ -102,3 +102,18 @@ fn serve_prints_a_ui_link_with_the_token() {
     assert_eq!(health["status"], "ok");
     server.stop_gracefully();
 }
+
+#[test]
+fn serve_time_warp_sets_the_factor_at_start() {
+    let server = Server::start_with(None, &["--time-warp", "3600"]);
+    let time_warp = server.get_json("/api/v1/time_warp", true);
+    assert_eq!(time_warp["factor"].as_f64(), Some(3600.0), "{time_warp}");
+    assert_eq!(time_warp["enabled"], true);
+    assert_eq!(server.get_json("/api/v1/info", true)["time_warp"], time_warp);
+    server.stop_gracefully();
+
+    let refused = harness::hooky(&["serve", "--listen", "127.0.0.1:0", "--time-warp", "0.5"]).output().unwrap();
+    assert_eq!(refused.status.code(), Some(2), "clap refuses a factor under 1");
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("--time-warp") && message.contains("1000000"), "{message}");
+}

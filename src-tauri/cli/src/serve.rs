@@ -32,6 +32,22 @@ pub struct ServeArgs {
     /// Another web origin allowed to call the API (e.g. the UI dev server); repeatable
     #[arg(long = "allow-origin")]
     allow_origins: Vec<String>,
+    /// Run retry schedules FACTOR times faster, from 1 (off) to 1000000; it stays set until changed
+    ///
+    /// At 3600 an hour passes in a second: the default schedule's 8 attempts over 27.5 hours take
+    /// about 28 s, and a "failing for 5 days" auto-disable fires after 2 minutes. Retry delays and
+    /// auto-disable windows are divided by the factor; request timeouts are not (a receiver still
+    /// needs real time to answer). The setting is stored in the data dir and can be changed while
+    /// running with `PUT /api/v1/time_warp`; without this flag the stored setting is kept.
+    #[arg(long, env = "HOOKY_TIME_WARP", value_name = "FACTOR", value_parser = parse_time_warp)]
+    time_warp: Option<f64>,
+}
+
+/// A time warp factor from the command line: a number from 1 to 1000000.
+fn parse_time_warp(text: &str) -> std::result::Result<f64, String> {
+    let factor: f64 = text.trim().parse().map_err(|_| format!("{text:?} is not a number"))?;
+    hooky_engine::model::time_warp::validate_factor(Some(factor))
+        .map_err(|_| "must be a number from 1 (off) to 1000000".to_owned())
 }
 
 pub async fn run(args: ServeArgs) -> Result<()> {
@@ -51,6 +67,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     config.require_trigger_token = args.require_trigger_token;
     config.max_body_bytes = args.max_body_bytes;
     config.extra_origins = args.allow_origins;
+    config.time_warp = args.time_warp;
     if args.ui_dir.is_some() {
         config.ui_dir = args.ui_dir;
     }
@@ -70,6 +87,13 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         data_dir = engine.data_dir().display(),
     );
     say(&banner);
+    let time_warp = engine.time_warp();
+    if time_warp.enabled {
+        say(&format!(
+            "  Time warp:    x{} (retry schedules and auto-disable run that much faster; PUT /api/v1/time_warp with null to stop)",
+            time_warp.factor
+        ));
+    }
     signals.wait().await?;
     say("Shutting down…");
     engine.shutdown().await;

@@ -5,7 +5,7 @@ use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
 use crate::ids::{EndpointId, EventId};
-use crate::model::{AttemptOut, DeliverySummary, Endpoint, EventStatus, EventSummary};
+use crate::model::{AttemptOut, DeliverySummary, Endpoint, EventStatus, EventSummary, TimeWarp};
 
 /// Enough for a burst; a subscriber that falls further behind is told to resync.
 const CAPACITY: usize = 4096;
@@ -36,6 +36,11 @@ pub enum StreamMessage {
     EndpointDeleted {
         endpoint_id: EndpointId,
     },
+    /// The time warp was set or turned off. Retries already scheduled were rescaled to the
+    /// new factor, so a UI showing `next_attempt_at` should reload it.
+    TimeWarpChanged {
+        time_warp: TimeWarp,
+    },
 }
 
 impl StreamMessage {
@@ -46,6 +51,7 @@ impl StreamMessage {
             Self::AttemptCreated { .. } => "attempt.created",
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
+            Self::TimeWarpChanged { .. } => "time_warp.changed",
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct EngineConfig {
     pub ui_dir: Option<PathBuf>,
     /// More web origins allowed to call the API, e.g. the UI's dev server.
     pub extra_origins: Vec<String>,
+    /// Set the time warp at start (1 turns it off); None keeps the stored setting.
+    pub time_warp: Option<f64>,
 }
 
 impl EngineConfig {
@@ -35,6 +37,7 @@ impl EngineConfig {
             require_trigger_token: false,
             ui_dir: default_ui_dir(),
             extra_origins: Vec::new(),
+            time_warp: None,
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("cannot start the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
+    #[error("cannot set the time warp: {0}")]
+    TimeWarp(#[from] crate::delivery::TimeWarpError),
 }
 
 impl StartError {
@@ -79,6 +81,14 @@ impl Engine {
         let cancel = CancellationToken::new();
         let bus = Bus::default();
         let delivery = DeliveryEngine::new(store.clone(), bus.clone(), cancel.clone())?;
+        delivery.load_time_warp().await?;
+        if let Some(factor) = config.time_warp {
+            delivery.set_time_warp(Some(factor)).await?;
+        }
+        let time_warp = delivery.time_warp();
+        if time_warp.enabled {
+            tracing::info!(factor = time_warp.factor, "time warp on: retry schedules run {}x faster", time_warp.factor);
+        }
         delivery.start();
         // Retention: purges old events now, every 10 minutes and after a settings change;
         // the task ends when `cancel` fires.
@@ -139,6 +149,11 @@ impl Engine {
     /// Every change as it happens, the same messages as the live stream (`GET /api/v1/stream`).
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<StreamMessage> {
         self.bus.subscribe()
+    }
+
+    /// The time warp in force.
+    pub fn time_warp(&self) -> crate::model::TimeWarp {
+        self.delivery.time_warp()
     }
 
     /// A token that fires when the engine is asked to stop.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::model::TimeWarp;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Health {
@@ -29,6 +30,8 @@ pub struct ServerInfo {
     pub trigger_url: String,
     pub data_dir: String,
     pub require_trigger_token: bool,
+    /// The time warp in force at load; changes arrive as `time_warp.changed` on the stream.
+    pub time_warp: TimeWarp,
 }
 
 /// Server info
@@ -41,5 +44,6 @@ pub async fn info(State(state): State<AppState>) -> Json<ServerInfo> {
         base_url,
         data_dir: state.data_dir.display().to_string(),
         require_trigger_token: state.require_trigger_token,
+        time_warp: state.delivery.time_warp(),
     })
 }

@@ -17,6 +17,7 @@ pub mod signing;
 mod static_ui;
 mod stats;
 mod stream;
+mod time_warp;
 mod trigger;
 
 use std::net::SocketAddr;
@@ -71,7 +72,7 @@ pub struct AppState {
         (name = "meta", description = "Health and server info"),
         (name = "stats", description = "Delivery statistics"),
         (name = "export", description = "Export and import"),
-        (name = "settings", description = "Retention and other engine settings"),
+        (name = "settings", description = "Retention, time warp and other engine settings"),
     )
 )]
 struct ApiDoc;
@@ -113,7 +114,8 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(endpoint_export::export_endpoints))
         .routes(routes!(endpoint_export::import_endpoints))
         .routes(routes!(settings::get_settings, settings::put_settings))
-        .split_for_parts();
+        .routes(routes!(time_warp::get_time_warp, time_warp::put_time_warp))
+                .split_for_parts();
     openapi_errors::complete(&mut document);
     (router, document)
 }

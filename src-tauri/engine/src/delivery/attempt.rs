@@ -90,10 +90,13 @@ impl DeliveryEngine {
             error_class: sent.error.as_ref().map(|e| e.class),
             retry_after: sent.retry_after,
         };
+        let clock = self.time_warp_clock();
         self.inner
             .store
             .write(move |conn| {
                 let now = now_ms();
+                // Read inside the write, which orders it with a change of the time warp.
+                let time_warp = clock.factor();
                 let Some(before) = deliveries::get(conn, &id)? else { return Ok(None) };
                 let state = DeliveryState {
                     status: before.summary.status,
@@ -101,7 +104,7 @@ impl DeliveryEngine {
                     next_attempt_at_ms: before.summary.next_attempt_at.map(|t| t.timestamp_millis()),
                 };
                 let mut decision =
-                    decide(trigger, state, result, &endpoint.retry_schedule, now, &mut rand::thread_rng());
+                    decide(trigger, state, result, &endpoint.retry_schedule, time_warp, now, &mut rand::thread_rng());
                 if trigger == AttemptTrigger::Automatic && !state.status.is_active() {
                     // Cancelled while the attempt was in flight: log it, change nothing else.
                     decision.status = state.status;
@@ -144,7 +147,13 @@ impl DeliveryEngine {
                 } else {
                     let failed_for_good =
                         decision.status == DeliveryStatus::Failed && state.status != DeliveryStatus::Failed;
-                    endpoints::record_outcome(conn, &endpoint, result.succeeded, failed_for_good, now)?
+                    let outcome = endpoints::Outcome {
+                        attempt_succeeded: result.succeeded,
+                        delivery_failed_for_good: failed_for_good,
+                        now_ms: now,
+                        time_warp,
+                    };
+                    endpoints::record_outcome(conn, &endpoint, outcome)?
                 };
                 let event_status = events::refresh_status(conn, &before.event_id)?;
                 let delivery = DeliverySummary {

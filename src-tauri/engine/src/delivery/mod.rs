@@ -11,6 +11,7 @@ mod attempt;
 mod limits;
 pub mod retry;
 pub mod sender;
+mod time_warp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,7 @@ use crate::model::time::now_ms;
 use crate::model::{AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint};
 use crate::store::deliveries::DueDelivery;
 use crate::store::{deliveries, endpoints, events, Store, StoreError};
+pub use time_warp::TimeWarpError;
 
 /// How many due deliveries one pass starts at most.
 const BATCH: usize = 256;
@@ -83,6 +85,7 @@ struct Inner {
     claims: Mutex<Claims>,
     limits: limits::Limits,
     endpoints: EndpointCache,
+    time_warp: Arc<time_warp::TimeWarpClock>,
     cancel: CancellationToken,
     tasks: TaskTracker,
 }
@@ -119,6 +122,7 @@ impl DeliveryEngine {
                 claims: Mutex::new(Claims::default()),
                 limits: limits::Limits::default(),
                 endpoints: EndpointCache::default(),
+                time_warp: Arc::default(),
                 cancel,
                 tasks: TaskTracker::new(),
             }),

@@ -6,10 +6,12 @@ pub mod endpoint_options;
 pub mod event;
 pub mod filter;
 pub mod time;
+pub mod time_warp;
 pub mod validation;
 
 pub use delivery::*;
 pub use endpoint::*;
 pub use endpoint_options::*;
 pub use event::*;
+pub use time_warp::TimeWarp;
 pub use validation::ValidationError;

@@ -197,6 +197,17 @@ pub fn apply_attempt(conn: &Connection, id: &DeliveryId, update: &DeliveryUpdate
     Ok(())
 }
 
+/// Stretches or shrinks every wait still to come by `ratio` (old time warp / new), so a
+/// retry due in 10 s at 3600x is due in 10 h when the warp is turned off. Returns how many moved.
+pub fn rescale_waits(conn: &Connection, now_ms: i64, ratio: f64) -> Result<usize, StoreError> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE deliveries SET next_attempt_at = ?1 + CAST(ROUND((next_attempt_at - ?1) * ?2) AS INTEGER) \
+             WHERE next_attempt_at > ?1",
+        )?
+        .execute(params![now_ms, ratio])?)
+}
+
 /// Stops a delivery from being attempted again. Returns false if it had already ended.
 pub fn cancel(conn: &Connection, id: &DeliveryId, now_ms: i64) -> Result<bool, StoreError> {
     let changed = conn.execute(

@@ -160,15 +160,24 @@ pub fn exists(conn: &Connection, id: &EndpointId) -> Result<bool, StoreError> {
     Ok(conn.query_row("SELECT 1 FROM endpoints WHERE id = ?1", [id.as_str()], |_| Ok(())).optional()?.is_some())
 }
 
+/// What one attempt tells about its endpoint's health.
+#[derive(Debug, Clone, Copy)]
+pub struct Outcome {
+    pub attempt_succeeded: bool,
+    pub delivery_failed_for_good: bool,
+    pub now_ms: i64,
+    /// The time warp factor in force, which shortens a `failing_for` window.
+    pub time_warp: f64,
+}
+
 /// Updates an endpoint's failure streak after an attempt, then applies its auto-disable
 /// policy. Returns the endpoint if this disabled it.
 pub fn record_outcome(
     conn: &Connection,
     endpoint: &Endpoint,
-    attempt_succeeded: bool,
-    delivery_failed_for_good: bool,
-    now_ms: i64,
+    outcome: Outcome,
 ) -> Result<Option<Endpoint>, StoreError> {
+    let Outcome { attempt_succeeded, delivery_failed_for_good, now_ms, time_warp } = outcome;
     let (consecutive, failing_since): (u32, Option<i64>) = conn
         .prepare_cached(
             "UPDATE endpoints SET \
@@ -181,7 +190,7 @@ pub fn record_outcome(
         })
         .optional()?
         .unwrap_or((0, None));
-    match endpoint.auto_disable.verdict(consecutive, failing_since, now_ms) {
+    match endpoint.auto_disable.verdict(consecutive, failing_since, now_ms, time_warp) {
         Some(reason) => disable(conn, &endpoint.id, &format!("{reason} Re-enable it to resume deliveries.")),
         None => Ok(None),
     }

@@ -7,6 +7,22 @@ use serde_json::Value;
 
 use super::StoreError;
 
+/// The time warp in force: `{"factor": f64, "since": ms}`; absent when off.
+pub const TIME_WARP_KEY: &str = "time_warp";
+
+/// One setting, if stored.
+pub fn get(conn: &Connection, key: &str) -> Result<Option<Value>, StoreError> {
+    use rusqlite::OptionalExtension;
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()?;
+    Ok(match text {
+        Some(text) => Some(serde_json::from_str(&text)?),
+        None => None,
+    })
+}
+
 /// Every stored setting.
 pub fn all(conn: &Connection) -> Result<HashMap<String, Value>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT key, value FROM settings")?;
@@ -57,5 +73,7 @@ mod tests {
         let all = store.read(all).await.expect("read");
         assert_eq!(all.get("a"), Some(&Value::from(7)));
         assert!(!all.contains_key("b"));
+        let (a, b) = store.read(|conn| Ok((get(conn, "a")?, get(conn, "b")?))).await.expect("read");
+        assert_eq!((a, b), (Some(Value::from(7)), None));
     }
 }
