@@ -4,8 +4,10 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
-use crate::ids::{EndpointId, EventId};
-use crate::model::{AttemptOut, DeliverySummary, Endpoint, EventStatus, EventSummary};
+use crate::ids::{CatcherId, EndpointId, EventId};
+use crate::model::{
+    AttemptOut, CatcherOut, CaughtRequestSummary, DeliverySummary, Endpoint, EventStatus, EventSummary,
+};
 
 /// Enough for a burst; a subscriber that falls further behind is told to resync.
 const CAPACITY: usize = 4096;
@@ -36,6 +38,18 @@ pub enum StreamMessage {
     EndpointDeleted {
         endpoint_id: EndpointId,
     },
+    /// A catcher received a request (already recorded).
+    RequestCaught {
+        catcher_id: CatcherId,
+        request: CaughtRequestSummary,
+    },
+    /// A catcher was created or changed, or its requests were cleared.
+    CatcherUpdated {
+        catcher: Box<CatcherOut>,
+    },
+    CatcherDeleted {
+        catcher_id: CatcherId,
+    },
 }
 
 impl StreamMessage {
@@ -46,6 +60,9 @@ impl StreamMessage {
             Self::AttemptCreated { .. } => "attempt.created",
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
+            Self::RequestCaught { .. } => "request.caught",
+            Self::CatcherUpdated { .. } => "catcher.updated",
+            Self::CatcherDeleted { .. } => "catcher.deleted",
         }
     }
 }
