@@ -1,7 +1,9 @@
 //! Catchers: Hooky's own mock receivers at /catch/{name}, driven by real deliveries
-//! and by a plain HTTP client. Bad input to their routes is in catchers_bad_input.rs.
+//! and by a plain HTTP client. Bad input to their routes is in catchers/bad_input.rs.
 #![allow(clippy::unwrap_used)]
 
+#[path = "catchers/bad_input.rs"]
+mod bad_input;
 mod support;
 
 use std::time::Duration;
