@@ -33,7 +33,7 @@ fn default_fail_status() -> u16 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseScript {
-    /// Statuses walked one per request; after the last, the last repeats.
+    /// Statuses (200 to 599) walked one per request; after the last, the last repeats.
     #[serde(default = "default_statuses")]
     #[schema(example = json!([500, 500, 200]))]
     pub statuses: Vec<u16>,
@@ -72,8 +72,10 @@ impl Default for ResponseScript {
     }
 }
 
+/// 1xx are not final answers: the HTTP server would send 500 (or switch protocols for 101)
+/// while the record said otherwise, so a script cannot use them.
 fn valid_status(status: u16) -> bool {
-    (100..=599).contains(&status)
+    (200..=599).contains(&status)
 }
 
 impl ResponseScript {
@@ -90,7 +92,10 @@ impl ResponseScript {
             return Err(ValidationError::new(field("statuses"), format!("between 1 and {MAX_STATUSES} statuses")));
         }
         if let Some(bad) = self.statuses.iter().find(|status| !valid_status(**status)) {
-            return Err(ValidationError::new(field("statuses"), format!("{bad} is not an HTTP status (100 to 599)")));
+            return Err(ValidationError::new(
+                field("statuses"),
+                format!("{bad} is not a final HTTP status (200 to 599)"),
+            ));
         }
         if let Some(rate) = self.fail_rate {
             if !(rate.is_finite() && (0.0..=1.0).contains(&rate)) {
@@ -98,7 +103,7 @@ impl ResponseScript {
             }
         }
         if !valid_status(self.fail_status) {
-            return Err(ValidationError::new(field("fail_status"), "must be an HTTP status (100 to 599)"));
+            return Err(ValidationError::new(field("fail_status"), "must be a final HTTP status (200 to 599)"));
         }
         if self.delay_ms > MAX_DELAY_MS {
             return Err(ValidationError::new(field("delay_ms"), format!("at most {MAX_DELAY_MS} (10 minutes)")));
@@ -161,6 +166,7 @@ mod tests {
         let field = |json: &str| script(json).validate("script").err().map(|e| e.field);
         assert_eq!(field(r#"{"statuses":[]}"#), Some("script.statuses".into()));
         assert_eq!(field(r#"{"statuses":[99]}"#), Some("script.statuses".into()));
+        assert_eq!(field(r#"{"statuses":[101]}"#), Some("script.statuses".into()));
         assert_eq!(field(r#"{"statuses":[600]}"#), Some("script.statuses".into()));
         assert_eq!(field(r#"{"fail_rate":1.5}"#), Some("script.fail_rate".into()));
         assert_eq!(field(r#"{"fail_status":42}"#), Some("script.fail_status".into()));

@@ -32,6 +32,7 @@ async fn bad_names_scripts_and_verify_get_422_naming_the_field() {
         (json!({"name": "x", "extra": 1}), "extra"),
         (json!({"name": "x", "script": {"statuses": []}}), "script.statuses"),
         (json!({"name": "x", "script": {"statuses": [99]}}), "script.statuses"),
+        (json!({"name": "x", "script": {"statuses": [100]}}), "script.statuses"),
         (json!({"name": "x", "script": {"statuses": [600]}}), "script.statuses"),
         (json!({"name": "x", "script": {"statuses": [-1]}}), "script.statuses[0]"),
         (json!({"name": "x", "script": {"fail_rate": 1.5}}), "script.fail_rate"),
