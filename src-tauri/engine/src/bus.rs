@@ -4,8 +4,10 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
-use crate::ids::{EndpointId, EventId};
-use crate::model::{AttemptOut, DeliverySummary, Endpoint, EventStatus, EventSummary, TimeWarp};
+use crate::ids::{CatcherId, EndpointId, EventId};
+use crate::model::{
+    AttemptOut, CatcherOut, CaughtRequestSummary, DeliverySummary, Endpoint, EventStatus, EventSummary, TimeWarp,
+};
 
 /// Enough for a burst; a subscriber that falls further behind is told to resync.
 const CAPACITY: usize = 4096;
@@ -41,6 +43,18 @@ pub enum StreamMessage {
     TimeWarpChanged {
         time_warp: TimeWarp,
     },
+    /// A catcher received a request (already recorded).
+    RequestCaught {
+        catcher_id: CatcherId,
+        request: CaughtRequestSummary,
+    },
+    /// A catcher was created or changed, or its requests were cleared.
+    CatcherUpdated {
+        catcher: Box<CatcherOut>,
+    },
+    CatcherDeleted {
+        catcher_id: CatcherId,
+    },
 }
 
 impl StreamMessage {
@@ -52,6 +66,9 @@ impl StreamMessage {
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
             Self::TimeWarpChanged { .. } => "time_warp.changed",
+            Self::RequestCaught { .. } => "request.caught",
+            Self::CatcherUpdated { .. } => "catcher.updated",
+            Self::CatcherDeleted { .. } => "catcher.deleted",
         }
     }
 }

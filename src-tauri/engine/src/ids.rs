@@ -1,4 +1,4 @@
-//! Typed, prefixed identifiers (`evt_…`, `ep_…`, `dlv_…`, `att_…`).
+//! Typed, prefixed identifiers (`evt_…`, `ep_…`, `dlv_…`, `att_…`, `cat_…`, `req_…`).
 //!
 //! The body is a ULID, so ids sort by creation time. The events list pages
 //! by id and turns `since`/`until` into id bounds because of that.
@@ -83,6 +83,8 @@ prefixed_id!(EndpointId, "ep_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "att_");
 prefixed_id!(JobId, "job_");
+prefixed_id!(CatcherId, "cat_");
+prefixed_id!(CaughtRequestId, "req_");
 
 /// The smallest event id that can have been created at or after `unix_ms`.
 pub fn event_id_lower_bound(unix_ms: u64) -> String {

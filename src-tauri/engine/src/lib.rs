@@ -5,8 +5,10 @@
 pub mod activity;
 pub mod api;
 pub mod bus;
+pub mod catchers;
 pub mod config;
 pub mod delivery;
+pub mod endpoint_service;
 pub mod fixtures;
 pub mod har;
 pub mod history;

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::security::Security;
 use crate::api::{self, AppState, RouterConfig};
 use crate::bus::{Bus, StreamMessage};
+use crate::catchers::Catchers;
 use crate::config::{EngineConfig, DB_FILE, LOCK_FILE, TOKEN_FILE};
 use crate::delivery::DeliveryEngine;
 use crate::retention::Retention;
@@ -56,6 +57,7 @@ pub struct Engine {
     delivery: DeliveryEngine,
     store: Store,
     bus: Bus,
+    catchers: Catchers,
     _lock: File,
 }
 
@@ -101,6 +103,7 @@ impl Engine {
             config.require_trigger_token,
             &config.extra_origins,
         ));
+        let catchers = Catchers::new(store.clone(), bus.clone(), delivery.clone(), addr, cancel.clone());
         let state = AppState {
             store: store.clone(),
             bus: bus.clone(),
@@ -111,6 +114,7 @@ impl Engine {
             require_trigger_token: config.require_trigger_token,
             jobs: Arc::default(),
             retention,
+            catchers: catchers.clone(),
         };
         let app =
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });
@@ -122,7 +126,7 @@ impl Engine {
             }
         });
         tracing::info!(%addr, data_dir = %data_dir.display(), "Hooky engine started");
-        Ok(Self { addr, token, data_dir, cancel, server, delivery, store, bus, _lock: lock })
+        Ok(Self { addr, token, data_dir, cancel, server, delivery, store, bus, catchers, _lock: lock })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -154,6 +158,11 @@ impl Engine {
     /// The time warp in force.
     pub fn time_warp(&self) -> crate::model::TimeWarp {
         self.delivery.time_warp()
+    }
+
+    /// The catchers service (the same the `/api/v1/catchers` routes use); a cheap handle to clone.
+    pub fn catchers(&self) -> &Catchers {
+        &self.catchers
     }
 
     /// A token that fires when the engine is asked to stop.

@@ -308,7 +308,12 @@ async fn invalid_utf8_huge_and_deep_bodies_on_every_body_route() {
 
     let mut cases = Vec::new();
     for (method, path) in
-        documented_routes(&engine).await.into_iter().filter(|(_, _, body)| *body).map(|(m, p, _)| (m, p))
+        // /catch/{name} is a mock receiver: it takes any body, JSON or not, and records it.
+        documented_routes(&engine)
+            .await
+            .into_iter()
+            .filter(|(_, path, body)| *body && !path.starts_with("/catch/"))
+            .map(|(m, p, _)| (m, p))
     {
         let path = path.replace("{id}", &id);
         let label = |what: &str| format!("{method} {path}: {what}");

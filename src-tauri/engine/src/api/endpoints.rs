@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, PathId};
 use super::AppState;
-use crate::bus::StreamMessage;
+use crate::endpoint_service::{self, EndpointChangeError};
 use crate::ids::EndpointId;
 use crate::model::{Endpoint, EndpointIn, EndpointPatch};
 use crate::store::endpoints;
@@ -39,11 +39,7 @@ pub async fn create_endpoint(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<EndpointIn>,
 ) -> ApiResult<(StatusCode, Json<Endpoint>)> {
-    let endpoint = Endpoint::create(input, Utc::now())?;
-    let stored = endpoint.clone();
-    state.store.write(move |conn| endpoints::insert(conn, &stored)).await?;
-    state.delivery.endpoint_changed(&endpoint.id);
-    state.bus.publish(StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint.clone()) });
+    let endpoint = endpoint_service::create(&state.store, &state.delivery, &state.bus, input).await?;
     Ok((StatusCode::CREATED, Json(endpoint)))
 }
 
@@ -83,8 +79,7 @@ pub async fn update_endpoint(
             Ok(Ok(next))
         })
         .await??;
-    state.delivery.endpoint_changed(&updated.id);
-    state.bus.publish(StreamMessage::EndpointUpdated { endpoint: Box::new(updated.clone()) });
+    endpoint_service::announce_changed(&state.delivery, &state.bus, &updated);
     Ok(Json(updated))
 }
 
@@ -96,12 +91,17 @@ pub async fn update_endpoint(
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
 pub async fn delete_endpoint(State(state): State<AppState>, id: PathId) -> ApiResult<StatusCode> {
     let id = parse_id(id)?;
-    let target = id.clone();
-    let deleted = state.store.write(move |conn| endpoints::delete(conn, &target)).await?;
-    if !deleted {
+    if !endpoint_service::delete(&state.store, &state.delivery, &state.bus, &id).await? {
         return Err(ApiError::not_found("endpoint"));
     }
-    state.delivery.endpoint_changed(&id);
-    state.bus.publish(StreamMessage::EndpointDeleted { endpoint_id: id });
     Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<EndpointChangeError> for ApiError {
+    fn from(err: EndpointChangeError) -> Self {
+        match err {
+            EndpointChangeError::Invalid(invalid) => invalid.into(),
+            EndpointChangeError::Store(store) => store.into(),
+        }
+    }
 }

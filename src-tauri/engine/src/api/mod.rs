@@ -1,5 +1,7 @@
 //! The HTTP API: one router per resource, merged under the security layers.
 
+mod catch;
+mod catchers;
 mod clear;
 mod deliveries;
 mod endpoint_export;
@@ -55,12 +57,16 @@ pub struct AppState {
     pub jobs: Arc<crate::jobs::Jobs>,
     /// Wakes the retention purge (after a settings change) and clears the log.
     pub retention: crate::retention::Retention,
+    /// Mock receivers at `/catch/{name}` and their management.
+    pub catchers: crate::catchers::Catchers,
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Hooky", description = "Local webhook sender and inspector. Management routes need `Authorization: Bearer <token>`."),
     modifiers(&BearerAuth),
+    // Routed by hand with `any` (a receiver takes every method), so listed here.
+    paths(catch::catch_request),
     tags(
         (name = "trigger", description = "Fire events"),
         (name = "endpoints", description = "Subscribers"),
@@ -73,6 +79,8 @@ pub struct AppState {
         (name = "stats", description = "Delivery statistics"),
         (name = "export", description = "Export and import"),
         (name = "settings", description = "Retention, time warp and other engine settings"),
+        (name = "catchers", description = "Mock receivers hosted by Hooky, and what they caught"),
+        (name = "catch", description = "The mock receivers themselves; no token needed"),
     )
 )]
 struct ApiDoc;
@@ -115,7 +123,14 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(endpoint_export::import_endpoints))
         .routes(routes!(settings::get_settings, settings::put_settings))
         .routes(routes!(time_warp::get_time_warp, time_warp::put_time_warp))
-                .split_for_parts();
+        .routes(routes!(catchers::list_catchers, catchers::create_catcher))
+        .routes(routes!(catchers::get_catcher, catchers::update_catcher, catchers::delete_catcher))
+        .routes(routes!(catchers::list_requests, catchers::clear_requests))
+        .routes(routes!(catchers::get_request))
+        // Any method reaches a catcher; the document lists the common ones (see `ApiDoc`).
+        .route("/catch/{name}", axum::routing::any(catch::catch_request))
+        .route("/catch/{name}/{*rest}", axum::routing::any(catch::catch_request))
+        .split_for_parts();
     openapi_errors::complete(&mut document);
     (router, document)
 }

@@ -69,7 +69,8 @@ impl Security {
 
     fn needs_token(&self, path: &str) -> bool {
         if !path.starts_with("/api/") {
-            return false; // the static UI holds no data
+            // The static UI holds no data; /catch/… are receivers, and senders bring no token.
+            return false;
         }
         if path == TRIGGER_ROUTE {
             return self.require_trigger_token;
@@ -182,6 +183,7 @@ mod tests {
         assert!(!s.needs_token(TRIGGER_ROUTE));
         assert!(!s.needs_token("/api/v1/health"));
         assert!(!s.needs_token("/index.html"));
+        assert!(!s.needs_token("/catch/orders/any/path"), "a webhook sender has no token");
         assert!(s.token_matches("secret-token"));
         assert!(!s.token_matches("secret-tokem"));
         assert!(!s.token_matches(""));

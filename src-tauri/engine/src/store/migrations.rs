@@ -122,6 +122,35 @@ ALTER TABLE endpoints ADD COLUMN disabled_at INTEGER;
 -- Bulk retry looks up what failed since a time.
 CREATE INDEX deliveries_by_status ON deliveries (status, updated_at);
 "#,
+    r#"
+-- Catchers: mock receivers Hooky hosts at /catch/{name}, answering by a script.
+CREATE TABLE catchers (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    script       TEXT NOT NULL,           -- JSON ResponseScript
+    verify       TEXT,                    -- JSON {secret} or {endpoint_id}; NULL: not checked
+    endpoint_id  TEXT,                    -- the endpoint created with it, if any
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+
+-- What each catcher received; the newest 1,000 per catcher are kept.
+CREATE TABLE caught_requests (
+    id               TEXT PRIMARY KEY,    -- req_ + ULID, so it sorts by time
+    catcher_id       TEXT NOT NULL REFERENCES catchers (id) ON DELETE CASCADE,
+    method           TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    query            TEXT,
+    headers          TEXT NOT NULL,       -- JSON object
+    body             BLOB NOT NULL,       -- at most 256 KiB
+    body_size        INTEGER NOT NULL,
+    body_truncated   INTEGER NOT NULL,
+    response_status  INTEGER,             -- NULL: the script hung and never answered
+    signature        TEXT NOT NULL,       -- JSON SignatureOutcome
+    received_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX caught_requests_by_catcher ON caught_requests (catcher_id, id);
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

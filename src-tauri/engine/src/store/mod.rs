@@ -6,6 +6,8 @@
 //! rows are durable, yet many callers share one fsync.
 
 pub mod attempts;
+pub mod catchers;
+pub mod caught_requests;
 pub mod deliveries;
 pub mod endpoints;
 pub mod events;

@@ -48,6 +48,16 @@ async fn hot_queries_use_their_indexes() {
                  WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= 5 ORDER BY d.next_attempt_at LIMIT 10",
                 "deliveries_due",
             );
+            // Caught requests: newest-first paging, and the per-insert trim to 1,000.
+            for sql in [
+                "SELECT id FROM caught_requests WHERE catcher_id = 'cat_X' AND ('req_X' IS NULL OR id < 'req_X') \
+                 ORDER BY id DESC LIMIT 50",
+                "SELECT id FROM caught_requests WHERE catcher_id = 'cat_X' ORDER BY id DESC LIMIT 1 OFFSET 999",
+                "DELETE FROM caught_requests WHERE catcher_id = 'cat_X' AND id < 'req_X'",
+            ] {
+                assert_indexed(conn, sql, "caught_requests_by_catcher");
+                assert!(!plan(conn, sql).contains("TEMP B-TREE"), "no sort: {}", plan(conn, sql));
+            }
             Ok(())
         })
         .await

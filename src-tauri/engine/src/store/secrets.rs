@@ -75,3 +75,13 @@ pub fn fill_missing(conn: &Connection, now_ms: i64) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// The secrets of one endpoint still signing at `now_ms`, newest first.
+pub fn signing_secrets_of(conn: &Connection, endpoint_id: &EndpointId, now_ms: i64) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT key FROM endpoint_secrets WHERE endpoint_id = ?1 AND (expires_at IS NULL OR expires_at > ?2) \
+         ORDER BY created_at DESC",
+    )?;
+    let keys = stmt.query_map(params![endpoint_id.as_str(), now_ms], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    Ok(keys)
+}
