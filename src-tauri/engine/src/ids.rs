@@ -83,6 +83,7 @@ prefixed_id!(EndpointId, "ep_");
 prefixed_id!(DeliveryId, "dlv_");
 prefixed_id!(AttemptId, "att_");
 prefixed_id!(JobId, "job_");
+prefixed_id!(RunId, "run_");
 
 /// The smallest event id that can have been created at or after `unix_ms`.
 pub fn event_id_lower_bound(unix_ms: u64) -> String {
