@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::ids::{EndpointId, EventId};
 use crate::model::{AttemptOut, DeliverySummary, Endpoint, EventStatus, EventSummary};
+use crate::runner::registry::RunSummary;
 
 /// Enough for a burst; a subscriber that falls further behind is told to resync.
 const CAPACITY: usize = 4096;
@@ -36,6 +37,10 @@ pub enum StreamMessage {
     EndpointDeleted {
         endpoint_id: EndpointId,
     },
+    /// A QA run progressed (at most about 5 times a second) or ended.
+    RunUpdated {
+        run: RunSummary,
+    },
 }
 
 impl StreamMessage {
@@ -46,6 +51,7 @@ impl StreamMessage {
             Self::AttemptCreated { .. } => "attempt.created",
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
+            Self::RunUpdated { .. } => "run.updated",
         }
     }
 }

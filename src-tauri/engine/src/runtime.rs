@@ -101,6 +101,7 @@ impl Engine {
             require_trigger_token: config.require_trigger_token,
             jobs: Arc::default(),
             retention,
+            runs: Arc::default(),
         };
         let app =
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });

@@ -10,6 +10,7 @@ mod export;
 mod extract;
 mod meta;
 mod replay;
+mod runs;
 pub mod security;
 mod settings;
 pub mod signing;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub jobs: Arc<crate::jobs::Jobs>,
     /// Wakes the retention purge (after a settings change) and clears the log.
     pub retention: crate::retention::Retention,
+    /// QA runs started through the API, kept in memory.
+    pub runs: Arc<crate::runner::registry::Runs>,
 }
 
 #[derive(OpenApi)]
@@ -71,6 +74,7 @@ pub struct AppState {
         (name = "stats", description = "Delivery statistics"),
         (name = "export", description = "Export and import"),
         (name = "settings", description = "Retention and other engine settings"),
+        (name = "runs", description = "Scripted QA runs of the fixtures, with fault injection"),
     )
 )]
 struct ApiDoc;
@@ -112,6 +116,9 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(endpoint_export::export_endpoints))
         .routes(routes!(endpoint_export::import_endpoints))
         .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(runs::list_runs, runs::start_run))
+        .routes(routes!(runs::get_run))
+        .routes(routes!(runs::cancel_run))
         .split_for_parts()
 }
 
