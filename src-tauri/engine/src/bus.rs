@@ -36,6 +36,10 @@ pub enum StreamMessage {
     EndpointDeleted {
         endpoint_id: EndpointId,
     },
+    /// Something under the fixture folder changed, or the folder itself was switched.
+    FixturesChanged {
+        dir: String,
+    },
 }
 
 impl StreamMessage {
@@ -46,6 +50,7 @@ impl StreamMessage {
             Self::AttemptCreated { .. } => "attempt.created",
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
+            Self::FixturesChanged { .. } => "fixtures.changed",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod error;
 mod events;
 mod export;
 mod extract;
+mod fixtures;
 mod meta;
 mod replay;
 pub mod security;
@@ -38,6 +39,7 @@ use error::ApiError;
 use security::Security;
 
 pub use endpoints::EndpointList;
+pub use fixtures::{FixtureLibrary, RenderedFixture, RenderedPayload, SentFixture};
 pub use meta::{Health, ServerInfo};
 pub use trigger::{nesting_depth, parse_trigger_body, TriggerBody, MAX_PAYLOAD_DEPTH};
 
@@ -53,6 +55,8 @@ pub struct AppState {
     pub jobs: Arc<crate::jobs::Jobs>,
     /// Wakes the retention purge (after a settings change) and clears the log.
     pub retention: crate::retention::Retention,
+    /// Told when the fixture folder is switched, so it watches the new one.
+    pub fixtures: crate::fixtures::FolderWatch,
 }
 
 #[derive(OpenApi)]
@@ -71,6 +75,7 @@ pub struct AppState {
         (name = "stats", description = "Delivery statistics"),
         (name = "export", description = "Export and import"),
         (name = "settings", description = "Retention and other engine settings"),
+        (name = "fixtures", description = "The payload fixture library: a folder of JSON files to send"),
     )
 )]
 struct ApiDoc;
@@ -112,6 +117,10 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(endpoint_export::export_endpoints))
         .routes(routes!(endpoint_export::import_endpoints))
         .routes(routes!(settings::get_settings, settings::put_settings))
+        .routes(routes!(fixtures::get_library))
+        .routes(routes!(fixtures::put_folder))
+        .routes(routes!(fixtures::send_fixture))
+        .routes(routes!(fixtures::render_fixture))
         .split_for_parts()
 }
 
