@@ -41,6 +41,10 @@ pub enum StreamMessage {
     RunUpdated {
         run: RunSummary,
     },
+    /// Something under the fixture folder changed, or the folder itself was switched.
+    FixturesChanged {
+        dir: String,
+    },
 }
 
 impl StreamMessage {
@@ -52,6 +56,7 @@ impl StreamMessage {
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
             Self::RunUpdated { .. } => "run.updated",
+            Self::FixturesChanged { .. } => "fixtures.changed",
         }
     }
 }

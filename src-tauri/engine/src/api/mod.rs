@@ -8,6 +8,7 @@ pub mod error;
 mod events;
 mod export;
 mod extract;
+mod fixtures;
 mod meta;
 mod replay;
 mod runs;
@@ -39,6 +40,7 @@ use error::ApiError;
 use security::Security;
 
 pub use endpoints::EndpointList;
+pub use fixtures::{FixtureLibrary, RenderedFixture, RenderedPayload, SentFixture};
 pub use meta::{Health, ServerInfo};
 pub use trigger::{nesting_depth, parse_trigger_body, TriggerBody, MAX_PAYLOAD_DEPTH};
 
@@ -56,6 +58,8 @@ pub struct AppState {
     pub retention: crate::retention::Retention,
     /// QA runs started through the API, kept in memory.
     pub runs: Arc<crate::runner::registry::Runs>,
+    /// Told when the fixture folder is switched, so it watches the new one.
+    pub fixtures: crate::fixtures::FolderWatch,
 }
 
 #[derive(OpenApi)]
@@ -75,6 +79,7 @@ pub struct AppState {
         (name = "export", description = "Export and import"),
         (name = "settings", description = "Retention and other engine settings"),
         (name = "runs", description = "Scripted QA runs of the fixtures, with fault injection"),
+        (name = "fixtures", description = "The payload fixture library: a folder of JSON files to send"),
     )
 )]
 struct ApiDoc;
@@ -119,6 +124,10 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(runs::list_runs, runs::start_run))
         .routes(routes!(runs::get_run))
         .routes(routes!(runs::cancel_run))
+        .routes(routes!(fixtures::get_library))
+        .routes(routes!(fixtures::put_folder))
+        .routes(routes!(fixtures::send_fixture))
+        .routes(routes!(fixtures::render_fixture))
         .split_for_parts()
 }
 

@@ -2,7 +2,6 @@
 //! fault injection. Runs live in memory (the last 20) and report progress on the bus.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ use crate::fixtures::{self, FixtureFile};
 use crate::ids::{EndpointId, RunId};
 use crate::runner::registry::{RunEntry, RunSummary};
 use crate::runner::{self, execute, plan, CaseResult, RunConfig, RunReport, Target};
-use crate::store::{endpoints, secrets, settings, Store, StoreError};
+use crate::store::{endpoints, secrets};
 
 /// Bus updates while a run goes on are at least this far apart.
 const UPDATE_EVERY: Duration = Duration::from_millis(200);
@@ -164,7 +163,7 @@ async fn run_config(state: &AppState, input: &RunIn) -> ApiResult<RunConfig> {
 }
 
 async fn load_fixtures(state: &AppState, paths: Option<Vec<String>>) -> ApiResult<Vec<FixtureFile>> {
-    let dir = fixtures_dir(&state.store, &state.data_dir).await?;
+    let dir = fixtures::current_dir(&state.store, &state.data_dir).await?;
     let files = tokio::task::spawn_blocking(move || fixtures::scan(&dir))
         .await
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the fixtures could not be read"))?;
@@ -185,16 +184,6 @@ async fn load_fixtures(state: &AppState, paths: Option<Vec<String>>) -> ApiResul
         ));
     }
     Ok(files)
-}
-
-/// The fixtures folder: the `fixtures_dir` setting, or `<data_dir>/fixtures`.
-// A stand-in for `fixtures::current_dir`, which the fixture library adds; same behaviour.
-async fn fixtures_dir(store: &Store, data_dir: &Path) -> Result<PathBuf, StoreError> {
-    let all = store.read(settings::all).await?;
-    Ok(match all.get("fixtures_dir").and_then(|v| v.as_str()).filter(|s| !s.trim().is_empty()) {
-        Some(dir) => PathBuf::from(dir),
-        None => data_dir.join("fixtures"),
-    })
 }
 
 /// List runs
