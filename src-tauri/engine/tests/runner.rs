@@ -282,3 +282,33 @@ async fn the_api_runs_against_an_endpoint_and_finishes() {
     assert_eq!(response.status(), 404);
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn cancelling_an_api_run_ends_it_cancelled() {
+    async fn hang() -> &'static str {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        "late"
+    }
+    let url = serve(Router::new().route("/hook", post(hang))).await;
+    let engine = TestEngine::start().await;
+    let folder = engine.data_dir().join("fixtures");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("ping.json"), r#"{"event_name": "ping", "payload": {}}"#).unwrap();
+    let body = json!({ "target": { "url": url }, "faults": ["duplicate"], "concurrency": 1 });
+    let started = engine.api(Method::POST, "/api/v1/runs").json(&body).send().await.unwrap();
+    let id = expect_json(started, reqwest::StatusCode::ACCEPTED).await["id"].as_str().unwrap().to_owned();
+    let cancelled = engine.api(Method::POST, &format!("/api/v1/runs/{id}/cancel")).send().await.unwrap();
+    assert_eq!(cancelled.status(), 202);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let got = engine.api(Method::GET, &format!("/api/v1/runs/{id}")).send().await.unwrap();
+        let run = expect_json(got, reqwest::StatusCode::OK).await;
+        if run["state"] == "cancelled" {
+            assert_eq!((run["skipped"].as_u64(), run["failed"].as_u64()), (Some(2), Some(0)), "{run:#}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the run was not cancelled: {run:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    engine.shutdown().await;
+}
