@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod run_command;
 
 use harness::{Receiver, Server};
 use serde_json::Value;

@@ -5,6 +5,8 @@
 #   json_depth    the payload nesting-depth scanner, against serde_json
 #   retry_after   Retry-After parsing and the retry time it leads to
 #   signature     the Standard Webhooks verifier: no panic, sign/verify round trip, tampering refused
+#   template      fixture templates: check and render never panic and agree on what is valid
+#   fixture       the fixture file parser: no panic, 1-based error places, at least one variation
 #
 #   tests/reliability/fuzz.sh                  short: 20 s per target (about 80 s after the build)
 #   HOOKY_FULL=1 tests/reliability/fuzz.sh     300 s per target
@@ -29,7 +31,7 @@ full=0
 [ -n "${HOOKY_FULL:-}" ] && [ "${HOOKY_FULL}" != 0 ] && full=1
 secs="${HOOKY_FUZZ_SECS:-$([ "$full" = 1 ] && echo 300 || echo 20)}"
 sanitizer="${HOOKY_FUZZ_SANITIZER:-address}"
-all_targets=(filter trigger_body json_depth retry_after signature)
+all_targets=(filter trigger_body json_depth retry_after signature template fixture)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 

@@ -31,6 +31,8 @@ enum Command {
     /// Inspect the event log
     #[command(subcommand)]
     Events(commands::events::EventsCommand),
+    /// Send a fixtures folder to a receiver and check its answers, with optional fault injection
+    Run(commands::run::RunArgs),
     /// Check a signed webhook request offline (Standard Webhooks)
     Verify(commands::verify::VerifyArgs),
     /// Measure throughput, latency, scale and footprint on this machine
@@ -67,6 +69,8 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            // Its own exit codes: 1 when a case failed, 2 for usage and I/O errors.
+            Command::Run(args) => return Ok(commands::run::run(args).await),
             Command::Serve(args) => serve::run(args).await,
             Command::Trigger(args) => commands::trigger::run(args).await,
             Command::Endpoints(command) => commands::endpoints::run(command).await,
@@ -75,9 +79,10 @@ fn main() -> ExitCode {
             Command::Verify(args) => commands::verify::run(args),
             Command::Openapi => output::json(&hooky_engine::api::openapi()),
         }
+        .map(|()| ExitCode::SUCCESS)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE

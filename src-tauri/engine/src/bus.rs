@@ -8,6 +8,7 @@ use crate::ids::{CatcherId, EndpointId, EventId};
 use crate::model::{
     AttemptOut, CatcherOut, CaughtRequestSummary, DeliverySummary, Endpoint, EventStatus, EventSummary, TimeWarp,
 };
+use crate::runner::registry::RunSummary;
 
 /// Enough for a burst; a subscriber that falls further behind is told to resync.
 const CAPACITY: usize = 4096;
@@ -55,6 +56,14 @@ pub enum StreamMessage {
     CatcherDeleted {
         catcher_id: CatcherId,
     },
+    /// A QA run progressed (at most about 5 times a second) or ended.
+    RunUpdated {
+        run: RunSummary,
+    },
+    /// Something under the fixture folder changed, or the folder itself was switched.
+    FixturesChanged {
+        dir: String,
+    },
 }
 
 impl StreamMessage {
@@ -69,6 +78,8 @@ impl StreamMessage {
             Self::RequestCaught { .. } => "request.caught",
             Self::CatcherUpdated { .. } => "catcher.updated",
             Self::CatcherDeleted { .. } => "catcher.deleted",
+            Self::RunUpdated { .. } => "run.updated",
+            Self::FixturesChanged { .. } => "fixtures.changed",
         }
     }
 }

@@ -85,6 +85,7 @@ prefixed_id!(AttemptId, "att_");
 prefixed_id!(JobId, "job_");
 prefixed_id!(CatcherId, "cat_");
 prefixed_id!(CaughtRequestId, "req_");
+prefixed_id!(RunId, "run_");
 
 /// The smallest event id that can have been created at or after `unix_ms`.
 pub fn event_id_lower_bound(unix_ms: u64) -> String {

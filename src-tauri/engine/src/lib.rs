@@ -17,6 +17,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod model;
 pub mod retention;
+pub mod runner;
 mod runtime;
 pub mod signing;
 pub mod stats;

@@ -19,6 +19,7 @@ use crate::bus::{Bus, StreamMessage};
 use crate::catchers::Catchers;
 use crate::config::{EngineConfig, DB_FILE, LOCK_FILE, TOKEN_FILE};
 use crate::delivery::DeliveryEngine;
+use crate::fixtures::{self, FolderWatch};
 use crate::retention::Retention;
 use crate::store::{Store, StoreError};
 
@@ -95,6 +96,14 @@ impl Engine {
         // Retention: purges old events now, every 10 minutes and after a settings change;
         // the task ends when `cancel` fires.
         let retention = Retention::start(store.clone(), cancel.clone());
+        // The fixture folder: the default one exists from the start; changes in the one in
+        // use are announced on the bus until `cancel` fires.
+        let default_fixtures = fixtures::default_dir(&data_dir);
+        if let Err(error) = fs::create_dir_all(&default_fixtures) {
+            tracing::warn!(%error, dir = %default_fixtures.display(), "cannot create the default fixture folder");
+        }
+        let fixtures_dir = fixtures::current_dir(&store, &data_dir).await?;
+        let fixtures = FolderWatch::start(fixtures_dir, bus.clone(), cancel.clone());
 
         let security = Arc::new(Security::new(
             token.clone(),
@@ -115,6 +124,8 @@ impl Engine {
             jobs: Arc::default(),
             retention,
             catchers: catchers.clone(),
+            runs: Arc::default(),
+            fixtures,
         };
         let app =
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });

@@ -204,3 +204,75 @@ fn the_signature_verifier_round_trips_and_refuses_tampering() {
     });
     run("signature", seed, seeds("signature").into_iter().chain(inputs), checks::check_signature);
 }
+
+#[test]
+fn templates_check_and_render_agree() {
+    let (seed, mut rng) = rng(6);
+    let n = rounds();
+    let pieces = [
+        "{{",
+        "}}",
+        "{",
+        "}",
+        " ",
+        "uuid",
+        "now",
+        "now_unix",
+        "seq",
+        "random_int",
+        "1",
+        "-3",
+        "9",
+        "x",
+        "99999999999999999999",
+        "env",
+        "HOME",
+        "\u{e9}",
+        "\"",
+        "[",
+        "]",
+    ];
+    let structured: Vec<Vec<u8>> = (0..n)
+        .map(|_| (0..rng.gen_range(0..16)).map(|_| pick(&mut rng, &pieces)).collect::<String>().into_bytes())
+        .collect();
+    let random = (0..n).map(|_| random_bytes(&mut rng, 48));
+    let inputs = seeds("template").into_iter().chain(structured).chain(random);
+    run("template", seed, inputs, checks::check_template);
+}
+
+#[test]
+fn fixture_files_parse_or_explain_where() {
+    let (seed, mut rng) = rng(7);
+    let n = rounds();
+    let names = ["order.created.json", "a b.json", ".json", "x", "dir/ping.JSON", ""];
+    let payloads = ["{}", "null", "[1,", "\"{{seq}}\"", "\"{{nope}}\"", "{\"k\": \"{{random_int 2 1}}\"}", "[[[]]]"];
+    let fields = [
+        r#""event_name": "e""#,
+        r#""event_name": "bad name""#,
+        r#""payload": P"#,
+        r#""variations": [P, P]"#,
+        r#""variations": []"#,
+        r#""expect": {"status": 201}"#,
+        r#""expect": {"status": [99]}"#,
+        r#""expect": {"body_matches": "(x"}"#,
+        r#""extra": 1"#,
+    ];
+    let structured: Vec<Vec<u8>> = (0..n)
+        .map(|_| {
+            let chosen: Vec<String> = (0..rng.gen_range(0..5))
+                .map(|_| pick(&mut rng, &fields).replace('P', pick(&mut rng, &payloads)))
+                .collect();
+            let depth = if rng.gen_bool(0.1) { rng.gen_range(95..110) } else { 0 };
+            let body = format!("{}{{{}}}{}", "[".repeat(depth), chosen.join(",\n"), "]".repeat(depth));
+            let mut input = format!("{}\n{body}", pick(&mut rng, &names)).into_bytes();
+            if rng.gen_bool(0.2) && !input.is_empty() {
+                let at = rng.gen_range(0..input.len());
+                input[at] = rng.gen();
+            }
+            input
+        })
+        .collect();
+    let random = (0..n).map(|_| random_bytes(&mut rng, 64));
+    let inputs = seeds("fixture").into_iter().chain(structured).chain(random);
+    run("fixture", seed, inputs, checks::check_fixture);
+}

@@ -1,4 +1,5 @@
 pub mod endpoints;
 pub mod events;
+pub mod run;
 pub mod trigger;
 pub mod verify;

@@ -159,3 +159,55 @@ pub fn check_signature(data: &[u8]) {
     let tampered = Signed { body: &changed, ..signed };
     assert!(verify(SECRET, &tampered, NOW, 300).is_err(), "a changed body must not verify");
 }
+
+/// Text placed in a payload as a string, an object key and inside an array: checking and
+/// rendering never panic, and agree on whether the templates are valid (an `env` tag can
+/// still fail at render time, for a variable that is not set).
+pub fn check_template(data: &[u8]) {
+    use hooky_engine::fixtures::template::{check, render, TemplateContext};
+    let text = String::from_utf8_lossy(data).into_owned();
+    let mut payloads = vec![serde_json::json!({ text.clone(): [text.clone(), 1, null] })];
+    if let Ok(value) = serde_json::from_slice::<Value>(data) {
+        payloads.push(value);
+    }
+    for payload in payloads {
+        let checked = check(&payload);
+        let rendered = render(&payload, &TemplateContext::default());
+        if let Err(error) = &checked {
+            assert!(!error.message.is_empty());
+        }
+        if !text.contains("env") {
+            assert_eq!(checked.is_ok(), rendered.is_ok(), "check {checked:?} but render {rendered:?} for {text:?}");
+        }
+        if let Ok(rendered) = rendered {
+            assert!(checked.is_ok(), "render accepted what check refused: {text:?}");
+            if !text.contains("{{") {
+                assert_eq!(rendered, payload, "text without tags changed");
+            }
+        }
+    }
+}
+
+/// `file name \n file text`: parsing never panics; an error's place is 1-based; a fixture
+/// has a valid event name, at least one variation and payloads within the depth limit.
+pub fn check_fixture(data: &[u8]) {
+    use hooky_engine::fixtures::{parse_fixture, template};
+    let owned = String::from_utf8_lossy(data);
+    let (file_name, text) = owned.split_once('\n').unwrap_or(("fuzz.json", &owned));
+    match parse_fixture(file_name, text) {
+        Ok(fixture) => {
+            assert!(is_valid_event_name(&fixture.event_name), "event name {:?}", fixture.event_name);
+            assert!(!fixture.variations.is_empty(), "a fixture without variations");
+            for (index, variation) in fixture.variations.iter().enumerate() {
+                assert_eq!(variation.name, (index + 1).to_string());
+                assert!(value_depth(&variation.payload) <= MAX_PAYLOAD_DEPTH, "a payload nested too deep");
+                assert!(template::check(&variation.payload).is_ok(), "a fixture with a broken template");
+            }
+        }
+        Err(error) => {
+            assert!(!error.message.is_empty());
+            assert!(error.line != Some(0), "line 0");
+            assert!(error.column != Some(0), "column 0");
+        }
+    }
+}

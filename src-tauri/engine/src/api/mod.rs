@@ -10,9 +10,11 @@ pub mod error;
 mod events;
 mod export;
 mod extract;
+mod fixtures;
 mod meta;
 mod openapi_errors;
 mod replay;
+mod runs;
 pub mod security;
 mod settings;
 pub mod signing;
@@ -42,6 +44,7 @@ use error::ApiError;
 use security::Security;
 
 pub use endpoints::EndpointList;
+pub use fixtures::{FixtureLibrary, RenderedFixture, RenderedPayload, SentFixture};
 pub use meta::{Health, ServerInfo};
 pub use trigger::{nesting_depth, parse_trigger_body, TriggerBody, MAX_PAYLOAD_DEPTH};
 
@@ -59,6 +62,10 @@ pub struct AppState {
     pub retention: crate::retention::Retention,
     /// Mock receivers at `/catch/{name}` and their management.
     pub catchers: crate::catchers::Catchers,
+    /// QA runs started through the API, kept in memory.
+    pub runs: Arc<crate::runner::registry::Runs>,
+    /// Told when the fixture folder is switched, so it watches the new one.
+    pub fixtures: crate::fixtures::FolderWatch,
 }
 
 #[derive(OpenApi)]
@@ -81,6 +88,8 @@ pub struct AppState {
         (name = "settings", description = "Retention, time warp and other engine settings"),
         (name = "catchers", description = "Mock receivers hosted by Hooky, and what they caught"),
         (name = "catch", description = "The mock receivers themselves; no token needed"),
+        (name = "runs", description = "Scripted QA runs of the fixtures, with fault injection"),
+        (name = "fixtures", description = "The payload fixture library: a folder of JSON files to send"),
     )
 )]
 struct ApiDoc;
@@ -130,6 +139,13 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         // Any method reaches a catcher; the document lists the common ones (see `ApiDoc`).
         .route("/catch/{name}", axum::routing::any(catch::catch_request))
         .route("/catch/{name}/{*rest}", axum::routing::any(catch::catch_request))
+        .routes(routes!(runs::list_runs, runs::start_run))
+        .routes(routes!(runs::get_run))
+        .routes(routes!(runs::cancel_run))
+        .routes(routes!(fixtures::get_library))
+        .routes(routes!(fixtures::put_folder))
+        .routes(routes!(fixtures::send_fixture))
+        .routes(routes!(fixtures::render_fixture))
         .split_for_parts();
     openapi_errors::complete(&mut document);
     (router, document)

@@ -14,7 +14,7 @@ use super::AppState;
 /// Live changes
 ///
 /// Each message's `event:` is one of `event.created`, `delivery.updated`,
-/// `attempt.created`, `endpoint.updated`, `endpoint.deleted`; its data is a
+/// `attempt.created`, `endpoint.updated`, `endpoint.deleted`, `fixtures.changed`; its data is a
 /// `StreamMessage`. A `resync` message means some were dropped because the
 /// client fell behind: reload the lists. The token may be passed as `?token=`.
 #[utoipa::path(get, path = "/api/v1/stream", tag = "stream", security(("bearer" = [])),

@@ -1,0 +1,195 @@
+//! Sends one request of a run and records the answer: status, latency, headers and the
+//! first 20 KB of the body. Paces requests when the run has a rate.
+
+use std::collections::BTreeMap;
+use std::error::Error as _;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::model::{ResponseRecord, Target};
+
+/// How much of an answer's body a report keeps.
+pub const BODY_KEEP_BYTES: usize = 20 * 1024;
+
+/// One request, ready to go.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub msg_id: String,
+    pub timestamp: i64,
+    pub event_name: String,
+    pub body: Vec<u8>,
+    /// The whole `webhook-signature` value; absent means no such header.
+    pub signature: Option<String>,
+}
+
+/// What came back for one request.
+#[derive(Debug, Clone, Default)]
+pub struct Exchange {
+    pub status: Option<u16>,
+    pub latency: Duration,
+    pub response: Option<ResponseRecord>,
+    /// Why no (complete) answer came.
+    pub error: Option<String>,
+}
+
+impl Exchange {
+    pub fn is_2xx(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    pub fn body(&self) -> &str {
+        self.response.as_ref().map_or("", |r| r.body.as_str())
+    }
+}
+
+/// Spaces requests `1/rate` seconds apart across every task of a run.
+struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+pub struct Sender {
+    client: reqwest::Client,
+    target: Target,
+    timeout: Duration,
+    pacer: Option<Pacer>,
+    cancel: CancellationToken,
+}
+
+impl Sender {
+    pub fn new(target: Target, timeout: Duration, rate_per_s: Option<f64>, cancel: CancellationToken) -> Self {
+        // The delivery engine's client: no redirects followed, no system proxy.
+        let client = crate::delivery::sender::build_client().unwrap_or_default();
+        let pacer = rate_per_s
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|rate| Pacer { interval: Duration::from_secs_f64(1.0 / rate), next: Mutex::new(Instant::now()) });
+        Self { client, target, timeout, pacer, cancel }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    pub async fn send(&self, request: &Request) -> Exchange {
+        if let Some(pacer) = &self.pacer {
+            tokio::select! {
+                () = pacer.wait() => {}
+                () = self.cancel.cancelled() => return cancelled(),
+            }
+        }
+        let clock = Instant::now();
+        let exchange =
+            self.client.post(self.target.url.clone()).headers(self.headers(request)).body(request.body.clone());
+        let outcome = tokio::select! {
+            outcome = tokio::time::timeout(self.timeout, async {
+                let response = exchange.send().await.map_err(|err| chain(&err))?;
+                let status = response.status().as_u16();
+                let headers = header_text(response.headers());
+                let (body, body_truncated) = read_start(response).await;
+                Ok::<_, String>((status, ResponseRecord { headers, body, body_truncated }))
+            }) => outcome,
+            () = self.cancel.cancelled() => return cancelled(),
+        };
+        let latency = clock.elapsed();
+        match outcome {
+            Err(_elapsed) => Exchange {
+                latency,
+                error: Some(format!("no answer within the timeout of {} ms", self.timeout.as_millis())),
+                ..Exchange::default()
+            },
+            Ok(Err(error)) => Exchange { latency, error: Some(error), ..Exchange::default() },
+            Ok(Ok((status, response))) => {
+                Exchange { status: Some(status), latency, response: Some(response), error: None }
+            }
+        }
+    }
+
+    fn headers(&self, request: &Request) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &'static str, value: &str| {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
+        };
+        put("content-type", "application/json");
+        put("webhook-id", &request.msg_id);
+        put("webhook-timestamp", &request.timestamp.to_string());
+        if let Some(signature) = &request.signature {
+            put("webhook-signature", signature);
+        }
+        put("x-hooky-event", &request.event_name);
+        put("x-hooky-run", "qa");
+        for (name, value) in &self.target.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        headers
+    }
+}
+
+fn cancelled() -> Exchange {
+    Exchange { error: Some(CANCELLED.into()), ..Exchange::default() }
+}
+
+/// The error text of a request stopped by cancelling the run.
+pub const CANCELLED: &str = "the run was cancelled";
+
+/// Reads at most [`BODY_KEEP_BYTES`] and stops.
+async fn read_start(mut response: reqwest::Response) -> (String, bool) {
+    let mut body = Vec::new();
+    let mut truncated = false;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = BODY_KEEP_BYTES - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    (String::from_utf8_lossy(&body).into_owned(), truncated)
+}
+
+fn header_text(headers: &HeaderMap) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        map.entry(name.as_str().to_owned())
+            .and_modify(|existing| {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            })
+            .or_insert(value);
+    }
+    map
+}
+
+/// The error and its sources in one line; reqwest's top-level message alone says little.
+fn chain(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
