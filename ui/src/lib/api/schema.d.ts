@@ -4,6 +4,94 @@
  */
 
 export interface paths {
+    "/api/v1/catchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List catchers */
+        get: operations["list_catchers"];
+        put?: never;
+        /**
+         * Create a catcher
+         * @description With `subscribe`, also creates an endpoint delivering to `http://{listen address}/catch/{name}`
+         *     (as `POST /api/v1/endpoints` would) and verifies signatures with that endpoint's secrets.
+         */
+        post: operations["create_catcher"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catchers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a catcher */
+        get: operations["get_catcher"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a catcher
+         * @description Its caught requests go with it; `?with_endpoint=true` also deletes the endpoint made with it.
+         */
+        delete: operations["delete_catcher"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a catcher
+         * @description Changes `script` and/or `verify` (`null` stops checking). A new script restarts its status sequence.
+         */
+        patch: operations["update_catcher"];
+        trace?: never;
+    };
+    "/api/v1/catchers/{id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List caught requests
+         * @description Newest first; page with `before` (the `next_before` of the previous page).
+         */
+        get: operations["list_requests"];
+        put?: never;
+        post?: never;
+        /** Clear caught requests */
+        delete: operations["clear_requests"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catchers/{id}/requests/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a caught request
+         * @description With its headers and body: text when the body is UTF-8, else base64 (`body_base64`).
+         */
+        get: operations["get_request"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/deliveries/{id}/cancel": {
         parameters: {
             query?: never;
@@ -287,6 +375,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fixtures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the fixture library */
+        get: operations["get_library"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixtures/folder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Choose the fixture folder
+         * @description The folder is watched from now on: changes in it are announced as `fixtures.changed`.
+         */
+        put: operations["put_folder"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixtures/render": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a fixture
+         * @description Renders its templates as a send would, and sends nothing.
+         */
+        post: operations["render_fixture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fixtures/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a fixture
+         * @description Renders its templates (one `{{seq}}` counter per call) and fires one event per selected
+         *     variation, exactly as the trigger route does: 202 once every event is committed.
+         */
+        post: operations["send_fixture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -376,6 +542,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List runs */
+        get: operations["list_runs"];
+        put?: never;
+        /**
+         * Start a run
+         * @description Sends every variation of the fixtures (or of `paths`) to the target and checks the answers
+         *     against each fixture's `expect`, then injects the requested faults. Watch it with
+         *     `GET /api/v1/runs/{id}` or the `run.updated` stream messages.
+         */
+        post: operations["start_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a run, with its report */
+        get: operations["get_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a run
+         * @description Cases not started are skipped and requests in flight are dropped; the run ends `cancelled`.
+         *     Cancelling an ended run changes nothing.
+         */
+        post: operations["cancel_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings": {
         parameters: {
             query?: never;
@@ -451,12 +678,37 @@ export interface paths {
         /**
          * Live changes
          * @description Each message's `event:` is one of `event.created`, `delivery.updated`,
-         *     `attempt.created`, `endpoint.updated`, `endpoint.deleted`; its data is a
+         *     `attempt.created`, `endpoint.updated`, `endpoint.deleted`, `fixtures.changed`; its data is a
          *     `StreamMessage`. A `resync` message means some were dropped because the
          *     client fell behind: reload the lists. The token may be passed as `?token=`.
          */
         get: operations["stream"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/time_warp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the time warp */
+        get: operations["get_time_warp"];
+        /**
+         * Set or turn off the time warp
+         * @description Retry delays (jitter, the one-minute slow-down floor and the `Retry-After` clamp included)
+         *     and `failing_for` auto-disable windows are divided by `factor`: at 3600 an hour passes in
+         *     a second, so the default schedule's 27.5 hours take about 28 s. Request timeouts are not
+         *     warped. Retries already scheduled are rescaled to the new factor at once. Null or 1 turns
+         *     it off. Open UIs are told with a `time_warp.changed` stream message.
+         */
+        put: operations["put_time_warp"];
         post?: never;
         delete?: never;
         options?: never;
@@ -484,6 +736,52 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/catch/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deliver to a catcher
+         * @description Any method and any path below `/catch/{name}/` reach the catcher `name`. The request is
+         *     recorded (see `/api/v1/catchers/{id}/requests`) and answered as the catcher's script says:
+         *     its status sequence, delay, headers, `Retry-After` and body, or never (`hang`).
+         */
+        get: operations["catch_request"];
+        /**
+         * Deliver to a catcher
+         * @description Any method and any path below `/catch/{name}/` reach the catcher `name`. The request is
+         *     recorded (see `/api/v1/catchers/{id}/requests`) and answered as the catcher's script says:
+         *     its status sequence, delay, headers, `Retry-After` and body, or never (`hang`).
+         */
+        put: operations["catch_request"];
+        /**
+         * Deliver to a catcher
+         * @description Any method and any path below `/catch/{name}/` reach the catcher `name`. The request is
+         *     recorded (see `/api/v1/catchers/{id}/requests`) and answered as the catcher's script says:
+         *     its status sequence, delay, headers, `Retry-After` and body, or never (`hang`).
+         */
+        post: operations["catch_request"];
+        /**
+         * Deliver to a catcher
+         * @description Any method and any path below `/catch/{name}/` reach the catcher `name`. The request is
+         *     recorded (see `/api/v1/catchers/{id}/requests`) and answered as the catcher's script says:
+         *     its status sequence, delay, headers, `Retry-After` and body, or never (`hang`).
+         */
+        delete: operations["catch_request"];
+        options?: never;
+        head?: never;
+        /**
+         * Deliver to a catcher
+         * @description Any method and any path below `/catch/{name}/` reach the catcher `name`. The request is
+         *     recorded (see `/api/v1/catchers/{id}/requests`) and answered as the catcher's script says:
+         *     its status sequence, delay, headers, `Retry-After` and body, or never (`hang`).
+         */
+        patch: operations["catch_request"];
         trace?: never;
     };
 }
@@ -549,6 +847,128 @@ export interface components {
             policy: "failing_for";
             /** Format: int32 */
             window_s: number;
+        };
+        /**
+         * @description What a case does: a plain send, or one of the injected faults.
+         * @enum {string}
+         */
+        CaseKind: "send" | "duplicate" | "reorder" | "stale_timestamp" | "future_timestamp" | "bad_signature" | "missing_signature" | "rotated_signature" | "truncated_body";
+        /** @description One case's outcome. */
+        CaseResult: {
+            /** @description What happened, in words: the answers of a multi-request case, or why it was skipped. */
+            detail?: string | null;
+            /** @description Transport error text, when a request got no answer. */
+            error?: string | null;
+            event_name: string;
+            /** @description Each failed check, in words. */
+            failures: string[];
+            /** @description The fixture file, relative to the folder. */
+            fixture: string;
+            /**
+             * Format: int32
+             * @description 1-based, in plan order.
+             */
+            id: number;
+            kind: components["schemas"]["CaseKind"];
+            /**
+             * Format: int64
+             * @description The whole case, every request of it.
+             */
+            latency_ms: number;
+            passed: boolean;
+            response?: null | components["schemas"]["ResponseRecord"];
+            skipped: boolean;
+            /**
+             * Format: int32
+             * @description The (last) answer's status; absent when none came.
+             */
+            status?: number | null;
+            variation: string;
+            verdict?: null | components["schemas"]["Verdict"];
+        };
+        /** @example cat_01JDQ8W6S4Z6R4D2Y7B9X3K5M1 */
+        CatcherId: string;
+        /** @description A new catcher. Only `name` is required. */
+        CatcherIn: {
+            /** @example orders */
+            name: string;
+            script?: null | components["schemas"]["ResponseScript"];
+            subscribe?: null | components["schemas"]["SubscribeIn"];
+            verify?: null | components["schemas"]["VerifySpec"];
+        };
+        CatcherList: {
+            data: components["schemas"]["CatcherOut"][];
+        };
+        /** @description A catcher as the API shows it. */
+        CatcherOut: {
+            /** Format: date-time */
+            created_at: string;
+            endpoint_id?: null | components["schemas"]["EndpointId"];
+            id: components["schemas"]["CatcherId"];
+            /** Format: date-time */
+            last_request_at?: string | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Requests answered since the script was set; the next one gets `statuses[min(position, len - 1)]`.
+             */
+            position: number;
+            /**
+             * Format: int64
+             * @description Requests kept (the newest 1,000).
+             */
+            request_count: number;
+            script: components["schemas"]["ResponseScript"];
+            /** @description Where it listens: `http://{listen address}/catch/{name}`. */
+            url: string;
+            verify?: null | components["schemas"]["VerifySpec"];
+        };
+        /** @description A partial update; `verify: null` stops checking signatures. A new script restarts its sequence. */
+        CatcherPatch: {
+            script?: null | components["schemas"]["ResponseScript"];
+            verify?: null | components["schemas"]["VerifySpec"];
+        };
+        /** @example req_01JDQ8W6S4Z6R4D2Y7B9X3K5M1 */
+        CaughtRequestId: string;
+        /** @description One caught request in full. */
+        CaughtRequestOut: components["schemas"]["CaughtRequestSummary"] & {
+            /** @description The body as text, or base64 when `body_base64` is true (it was not UTF-8). */
+            body: string;
+            body_base64: boolean;
+            /** @description Only the first 256 KiB were kept. */
+            body_truncated: boolean;
+            catcher_id: components["schemas"]["CatcherId"];
+            /** @description Header names in lower case; repeated headers joined with `, `. */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description The raw query string, without `?`. */
+            query?: string | null;
+        };
+        CaughtRequestPage: {
+            /** @description Newest first. */
+            data: components["schemas"]["CaughtRequestSummary"][];
+            next_before?: null | components["schemas"]["CaughtRequestId"];
+        };
+        /** @description A caught request in a list. */
+        CaughtRequestSummary: {
+            /**
+             * Format: int64
+             * @description The size of the body as it arrived.
+             */
+            body_size: number;
+            id: components["schemas"]["CaughtRequestId"];
+            method: string;
+            /** @description The whole path, e.g. `/catch/orders/extra`. */
+            path: string;
+            /** Format: date-time */
+            received_at: string;
+            /**
+             * Format: int32
+             * @description What the catcher answered; null when it hung.
+             */
+            response_status?: number | null;
+            signature: components["schemas"]["SignatureOutcome"];
         };
         Cleared: {
             /**
@@ -767,6 +1187,16 @@ export interface components {
             id: components["schemas"]["EventId"];
             status: components["schemas"]["EventStatus"];
         };
+        /** @description A run's checks on the receiver's answer. Absent means "any 2xx". */
+        Expectations: {
+            body_contains?: string | null;
+            /** @description A regular expression the response body must match. */
+            body_matches?: string | null;
+            /** Format: int64 */
+            max_latency_ms?: number | null;
+            /** @description Exact statuses accepted; empty means any 2xx. */
+            status?: number[];
+        };
         /** @description One endpoint's settings, as exported; the same fields an endpoint is created with. */
         ExportedEndpoint: {
             auto_disable: components["schemas"]["AutoDisable"];
@@ -789,6 +1219,57 @@ export interface components {
             /** Format: int32 */
             timeout_ms: number;
             url: string;
+        };
+        /** @description One fixture file, parsed. */
+        Fixture: {
+            event_name: string;
+            /** @description What a run checks each answer against. */
+            expect: components["schemas"]["Expectations"];
+            /** @description At least one; a file without `variations` has exactly one. */
+            variations: components["schemas"]["Variation"][];
+        };
+        /** @description Why a file is not a usable fixture, pointing at the place when there is one. */
+        FixtureError: {
+            column?: number | null;
+            /** @description 1-based, when the error has a place in the file. */
+            line?: number | null;
+            message: string;
+        };
+        /** @description One `*.json` file of the folder, usable or not: a broken file stays listed with its error. */
+        FixtureFile: {
+            error?: null | components["schemas"]["FixtureError"];
+            fixture?: null | components["schemas"]["Fixture"];
+            /** @description Relative to the folder, with `/` separators. */
+            path: string;
+        };
+        /** @description The fixture folder and what it holds. */
+        FixtureLibrary: {
+            /** @description Absolute path of the folder in use. */
+            dir: string;
+            /** @description False when the folder is missing (then `files` is empty). */
+            exists: boolean;
+            /** @description Every `*.json` file, sorted by path; broken ones carry their `error`. */
+            files: components["schemas"]["FixtureFile"][];
+            /** @description True when no folder was chosen: `<data dir>/fixtures`. */
+            is_default: boolean;
+        };
+        /** @description Which fixture to send or preview. */
+        FixtureSelection: {
+            /**
+             * @description The file's `path` as listed by `GET /api/v1/fixtures`.
+             * @example orders/created.json
+             */
+            path: string;
+            /** @description One variation's name (`"1"`, `"2"`, …); null or absent means all of them, in order. */
+            variation?: string | null;
+        };
+        /** @description The body of `PUT /api/v1/fixtures/folder`. */
+        FolderIn: {
+            /**
+             * @description An absolute path to an existing folder; null goes back to the default.
+             * @example /home/me/project/fixtures
+             */
+            dir?: string | null;
         };
         HarContent: {
             comment?: string | null;
@@ -942,9 +1423,59 @@ export interface components {
             /** Format: date-time */
             since?: string | null;
         };
+        /** @description A preview of what a send would fire, templates rendered. */
+        RenderedFixture: {
+            event_name: string;
+            payloads: components["schemas"]["RenderedPayload"][];
+        };
+        RenderedPayload: {
+            payload: unknown;
+            variation: string;
+        };
         ResendIn: {
             /** @description Endpoints to send to; absent means every enabled endpoint whose filter matches. */
             endpoint_ids?: components["schemas"]["EndpointId"][] | null;
+        };
+        /** @description The receiver's answer, as much as a report keeps of it. */
+        ResponseRecord: {
+            /** @description The first 20 KB, as text. */
+            body: string;
+            body_truncated: boolean;
+            headers: {
+                [key: string]: string;
+            };
+        };
+        /** @description How a catcher answers. Every field is optional; `{}` answers 200 `{"ok":true}`. */
+        ResponseScript: {
+            body?: string;
+            /**
+             * Format: int32
+             * @description Wait this long before answering (0 to 600000 ms).
+             */
+            delay_ms?: number;
+            /**
+             * Format: double
+             * @description With this probability (0 to 1), answer `fail_status` instead: a flaky receiver.
+             */
+            fail_rate?: number | null;
+            /** Format: int32 */
+            fail_status?: number;
+            /** @description Never answer: the connection stays open until the client gives up or Hooky stops. */
+            hang?: boolean;
+            headers?: {
+                [key: string]: string;
+            };
+            /** @description A `Retry-After` header value, e.g. `"120"`. */
+            retry_after?: string | null;
+            /**
+             * @description Statuses (200 to 599) walked one per request; after the last, the last repeats.
+             * @example [
+             *       500,
+             *       500,
+             *       200
+             *     ]
+             */
+            statuses?: number[];
         };
         /** @description How much history to keep; each limit is off when null. The oldest events go first. */
         RetentionSettings: {
@@ -991,9 +1522,90 @@ export interface components {
             /** @description A `whsec_…` secret to switch to; one is generated when absent. */
             key?: string | null;
         };
+        /** @example run_01JDQ8W6S4Z6R4D2Y7B9X3K5M1 */
+        RunId: string;
+        RunIn: {
+            /** @description Cases in flight at once, 1 to 64; default 4. */
+            concurrency?: number | null;
+            /** @description Fault kinds to inject, or `["all"]`. */
+            faults?: string[];
+            /** @description Only these fixture files (relative to the fixtures folder); all by default. */
+            paths?: string[] | null;
+            /**
+             * Format: double
+             * @description Requests per second, at most; unlimited by default.
+             */
+            rate?: number | null;
+            /** @description A `whsec_…` secret to sign with; overrides an endpoint's own. */
+            secret?: string | null;
+            target: components["schemas"]["RunTarget"];
+            /**
+             * Format: int64
+             * @description Per-request timeout, 1 to 600000 ms; default 30000.
+             */
+            timeout_ms?: number | null;
+        };
+        RunList: {
+            /** @description Newest first. */
+            data: components["schemas"]["RunSummary"][];
+        };
+        /** @description A run with its report: the cases so far while it runs, all of them once it ended. */
+        RunOut: components["schemas"]["RunSummary"] & {
+            report?: null | components["schemas"]["RunReport"];
+        };
+        /** @description Everything a run found. */
+        RunReport: {
+            /** @description In plan order. */
+            cases: components["schemas"]["CaseResult"][];
+            /**
+             * Format: date-time
+             * @description Absent while the run goes on.
+             */
+            finished_at?: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @description The URL requests went to. */
+            target: string;
+            totals: components["schemas"]["Totals"];
+        };
+        /** @enum {string} */
+        RunState: "running" | "finished" | "cancelled";
+        /** @description A run's progress, without its cases. */
+        RunSummary: {
+            /** @description Cases finished (passed, failed or skipped). */
+            done: number;
+            failed: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            id: components["schemas"]["RunId"];
+            passed: number;
+            skipped: number;
+            /** Format: date-time */
+            started_at: string;
+            state: components["schemas"]["RunState"];
+            target: string;
+            /** @description Cases planned. */
+            total: number;
+        };
+        /**
+         * @description Where a run sends: a URL (with optional extra headers), or an endpoint, whose URL, custom
+         *     headers and current signing secret are used.
+         */
+        RunTarget: {
+            headers?: {
+                [key: string]: string;
+            };
+            url: string;
+        } | {
+            endpoint_id: string;
+        };
         SecretOut: {
             /** @description The current secret, `whsec_…`. */
             key: string;
+        };
+        /** @description The events created by a send, one per variation, in order. */
+        SentFixture: {
+            events: components["schemas"]["TriggerOut"][];
         };
         /** @description Where this Hooky listens and keeps its data. */
         ServerInfo: {
@@ -1001,8 +1613,22 @@ export interface components {
             base_url: string;
             data_dir: string;
             require_trigger_token: boolean;
+            /** @description The time warp in force at load; changes arrive as `time_warp.changed` on the stream. */
+            time_warp: components["schemas"]["TimeWarp"];
             trigger_url: string;
             version: string;
+        };
+        /** @description The outcome of checking the `webhook-*` (or `svix-*`) signature headers. */
+        SignatureOutcome: {
+            /** @enum {string} */
+            status: "not_checked";
+        } | {
+            /** @enum {string} */
+            status: "verified";
+        } | {
+            reason: string;
+            /** @enum {string} */
+            status: "failed";
         };
         /** @description Delivery statistics of the attempts started in `[since, until)`. */
         Stats: {
@@ -1059,30 +1685,82 @@ export interface components {
             endpoint_id: components["schemas"]["EndpointId"];
             /** @enum {string} */
             type: "endpoint_deleted";
+        } | {
+            time_warp: components["schemas"]["TimeWarp"];
+            /** @enum {string} */
+            type: "time_warp_changed";
+        } | {
+            catcher_id: components["schemas"]["CatcherId"];
+            request: components["schemas"]["CaughtRequestSummary"];
+            /** @enum {string} */
+            type: "request_caught";
+        } | {
+            catcher: components["schemas"]["CatcherOut"];
+            /** @enum {string} */
+            type: "catcher_updated";
+        } | {
+            catcher_id: components["schemas"]["CatcherId"];
+            /** @enum {string} */
+            type: "catcher_deleted";
+        } | {
+            run: components["schemas"]["RunSummary"];
+            /** @enum {string} */
+            type: "run_updated";
+        } | {
+            dir: string;
+            /** @enum {string} */
+            type: "fixtures_changed";
         };
-        /** @description Numbers over a set of attempts. */
-        Totals: {
-            /** Format: int64 */
-            attempts: number;
-            error_classes: components["schemas"]["ErrorClassCounts"];
-            /** Format: int64 */
-            failed: number;
+        /** @description Also create an endpoint that delivers to the new catcher. */
+        SubscribeIn: {
             /**
-             * Format: int64
-             * @description Attempt durations, nearest-rank percentiles; null without attempts.
+             * @description Which events the endpoint takes (default `["**"]`).
+             * @example [
+             *       "order.*"
+             *     ]
              */
-            p50_ms?: number | null;
-            /** Format: int64 */
-            p95_ms?: number | null;
-            /** Format: int64 */
-            p99_ms?: number | null;
-            /** Format: int64 */
-            succeeded: number;
+            event_filter?: string[] | null;
+            /** @description The endpoint's name (default `catcher {name}`). */
+            name?: string | null;
+            /** @description The endpoint's retry schedule in seconds, as on `POST /api/v1/endpoints`. */
+            retry_schedule?: number[] | null;
+            /**
+             * Format: int32
+             * @description The endpoint's timeout, as on `POST /api/v1/endpoints`.
+             */
+            timeout_ms?: number | null;
+        };
+        /** @description The time warp in force. */
+        TimeWarp: {
+            /** @description False when the factor is 1. */
+            enabled: boolean;
             /**
              * Format: double
-             * @description `succeeded / attempts`; null without attempts.
+             * @description How many times faster schedules run, a number from 1 to 1000000 (fractions allowed):
+             *     3600 makes an hour of retry schedule pass in one second. 1 when off.
+             * @example 3600
              */
-            success_rate?: number | null;
+            factor: number;
+            /**
+             * Format: date-time
+             * @description When this factor was set; null when off.
+             */
+            since?: string | null;
+        };
+        /** @description `PUT /api/v1/time_warp`: a factor, or null (or 1) to turn the warp off. */
+        TimeWarpIn: {
+            /**
+             * Format: double
+             * @description 1 to 1000000; null or 1 turns the warp off. The field is required.
+             * @example 3600
+             */
+            factor: number | null;
+        };
+        Totals: {
+            cases: number;
+            failed: number;
+            passed: number;
+            skipped: number;
         };
         TriggerDelivery: {
             endpoint_id: components["schemas"]["EndpointId"];
@@ -1101,6 +1779,17 @@ export interface components {
             event_name: string;
             id: components["schemas"]["EventId"];
         };
+        Variation: {
+            /** @description `"1"`, `"2"`, … in file order. */
+            name: string;
+            /** @description The payload before templates are rendered. */
+            payload: unknown;
+        };
+        /**
+         * @description What a failed fault case says about the receiver.
+         * @enum {string}
+         */
+        Verdict: "wrongly_accepted" | "wrongly_rejected" | "processed_twice";
         VerifyIn: {
             /** @description The raw request body. */
             body: string;
@@ -1125,6 +1814,15 @@ export interface components {
             reason: string;
             valid: boolean;
         };
+        /**
+         * @description Whose signatures a catcher checks: a fixed secret, or an endpoint's current secrets
+         *     (including a rotated one still in its grace period). Exactly one field is set.
+         */
+        VerifySpec: {
+            endpoint_id?: null | components["schemas"]["EndpointId"];
+            /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+            secret?: string | null;
+        };
     };
     responses: never;
     parameters: never;
@@ -1134,6 +1832,513 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_catchers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatcherList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_catcher: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatcherIn"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatcherOut"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_catcher: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `cat_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatcherOut"];
+                };
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_catcher: {
+        parameters: {
+            query?: {
+                /** @description Also delete the endpoint created with the catcher (`subscribe`). */
+                with_endpoint?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description A `cat_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_catcher: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `cat_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CatcherPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatcherOut"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_requests: {
+        parameters: {
+            query?: {
+                /** @description Only requests older than this `req_…` id. */
+                before?: string;
+                /** @description Page size, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A `cat_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaughtRequestPage"];
+                };
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear_requests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `cat_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `cat_…` id */
+                id: string;
+                /** @description A `req_…` id */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaughtRequestOut"];
+                };
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     cancel_delivery: {
         parameters: {
             query?: never;
@@ -2311,6 +3516,299 @@ export interface operations {
             };
         };
     };
+    get_library: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixtureLibrary"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_folder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FolderIn"];
+            };
+        };
+        responses: {
+            /** @description The library of the new folder */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixtureLibrary"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The path is relative, missing or not a folder */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    render_fixture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixtureSelection"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RenderedFixture"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such file in the library, or no such variation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is not a valid fixture, or a template fails */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    send_fixture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FixtureSelection"];
+            };
+        };
+        responses: {
+            /** @description Committed; delivery starts in the background */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SentFixture"];
+                };
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such file in the library, or no such variation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The file is not a valid fixture, or a template fails */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database cannot take writes; nothing more was stored */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -2527,6 +4025,241 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
+                };
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunIn"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The target endpoint does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad target, option or path, or no fixtures */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `run_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunOut"];
+                };
+            };
+            /** @description The path is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A `run_…` id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSummary"];
                 };
             };
             /** @description The path is malformed */
@@ -2844,6 +4577,123 @@ export interface operations {
             };
         };
     };
+    get_time_warp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeWarp"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_time_warp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimeWarpIn"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeWarp"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     trigger_event: {
         parameters: {
             query?: never;
@@ -2916,6 +4766,406 @@ export interface operations {
             };
             /** @description The database cannot take writes; nothing was stored */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    catch_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The catcher's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Anything; recorded as it arrives */
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Whatever status, headers and body the catcher's script gives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No catcher with this name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than Hooky accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    catch_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The catcher's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Anything; recorded as it arrives */
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Whatever status, headers and body the catcher's script gives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No catcher with this name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than Hooky accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    catch_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The catcher's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Anything; recorded as it arrives */
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Whatever status, headers and body the catcher's script gives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No catcher with this name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than Hooky accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    catch_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The catcher's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Anything; recorded as it arrives */
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Whatever status, headers and body the catcher's script gives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No catcher with this name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than Hooky accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    catch_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The catcher's name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Anything; recorded as it arrives */
+        requestBody: {
+            content: {
+                "*/*": string;
+            };
+        };
+        responses: {
+            /** @description Whatever status, headers and body the catcher's script gives */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not valid JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No catcher with this name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than Hooky accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
