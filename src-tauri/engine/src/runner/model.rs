@@ -208,14 +208,14 @@ impl CaseResult {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Totals {
+pub struct RunTotals {
     pub cases: usize,
     pub passed: usize,
     pub failed: usize,
     pub skipped: usize,
 }
 
-impl Totals {
+impl RunTotals {
     pub fn of(cases: &[CaseResult]) -> Self {
         let skipped = cases.iter().filter(|c| c.skipped).count();
         let passed = cases.iter().filter(|c| !c.skipped && c.passed).count();
@@ -231,7 +231,7 @@ pub struct RunReport {
     pub finished_at: Option<DateTime<Utc>>,
     /// The URL requests went to.
     pub target: String,
-    pub totals: Totals,
+    pub totals: RunTotals,
     /// In plan order.
     pub cases: Vec<CaseResult>,
 }
@@ -244,7 +244,7 @@ impl RunReport {
         mut cases: Vec<CaseResult>,
     ) -> Self {
         cases.sort_by_key(|case| case.id);
-        Self { started_at, finished_at, target, totals: Totals::of(&cases), cases }
+        Self { started_at, finished_at, target, totals: RunTotals::of(&cases), cases }
     }
 
     /// Whether the run found nothing wrong: skipped cases do not count as failed.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
 
-use super::model::{CaseResult, RunReport, Totals};
+use super::model::{CaseResult, RunReport, RunTotals};
 use crate::ids::RunId;
 
 /// How many runs are remembered; older ones are forgotten.
@@ -77,7 +77,7 @@ impl RunEntry {
             Some(report) => (report.cases.as_slice(), report.finished_at),
             None => (progress.cases.as_slice(), None),
         };
-        let totals = Totals::of(cases);
+        let totals = RunTotals::of(cases);
         RunSummary {
             id: self.id.clone(),
             state: progress.state,

@@ -1566,7 +1566,7 @@ export interface components {
             started_at: string;
             /** @description The URL requests went to. */
             target: string;
-            totals: components["schemas"]["Totals"];
+            totals: components["schemas"]["RunTotals"];
         };
         /** @enum {string} */
         RunState: "running" | "finished" | "cancelled";
@@ -1598,6 +1598,12 @@ export interface components {
             url: string;
         } | {
             endpoint_id: string;
+        };
+        RunTotals: {
+            cases: number;
+            failed: number;
+            passed: number;
+            skipped: number;
         };
         SecretOut: {
             /** @description The current secret, `whsec_…`. */
@@ -1756,11 +1762,29 @@ export interface components {
              */
             factor: number | null;
         };
+        /** @description Numbers over a set of attempts. */
         Totals: {
-            cases: number;
+            /** Format: int64 */
+            attempts: number;
+            error_classes: components["schemas"]["ErrorClassCounts"];
+            /** Format: int64 */
             failed: number;
-            passed: number;
-            skipped: number;
+            /**
+             * Format: int64
+             * @description Attempt durations, nearest-rank percentiles; null without attempts.
+             */
+            p50_ms?: number | null;
+            /** Format: int64 */
+            p95_ms?: number | null;
+            /** Format: int64 */
+            p99_ms?: number | null;
+            /** Format: int64 */
+            succeeded: number;
+            /**
+             * Format: double
+             * @description `succeeded / attempts`; null without attempts.
+             */
+            success_rate?: number | null;
         };
         TriggerDelivery: {
             endpoint_id: components["schemas"]["EndpointId"];
