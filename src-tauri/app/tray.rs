@@ -87,7 +87,7 @@ pub fn follow(app: &AppHandle, engine: &Engine) {
                 _ = stop.cancelled() => break,
                 _ = tick.tick() => {}
                 change = changes.recv() => match change {
-                    Ok(StreamMessage::AttemptCreated { .. }) => continue, // counts unchanged
+                    Ok(message) if !changes_counts(&message) => continue,
                     Ok(_) | Err(RecvError::Lagged(_)) => settle(&mut changes).await,
                     Err(RecvError::Closed) => break,
                 },
@@ -137,6 +137,18 @@ fn local_midnight_ms() -> u64 {
         _ => now, // a DST gap at midnight: count from now rather than guess
     };
     u64::try_from(start.timestamp_millis()).unwrap_or(0)
+}
+
+/// Only these change today's events or the failing endpoints; the rest (attempts, catchers'
+/// requests, run progress, fixtures) arrive many times a second and would only cost queries.
+fn changes_counts(message: &StreamMessage) -> bool {
+    matches!(
+        message,
+        StreamMessage::EventCreated { .. }
+            | StreamMessage::DeliveryUpdated { .. }
+            | StreamMessage::EndpointUpdated { .. }
+            | StreamMessage::EndpointDeleted { .. }
+    )
 }
 
 #[cfg(test)]
