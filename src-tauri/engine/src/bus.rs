@@ -39,6 +39,10 @@ pub enum StreamMessage {
     EndpointDeleted {
         endpoint_id: EndpointId,
     },
+    /// The whole event log was cleared; views of events should reload.
+    EventsCleared {
+        deleted_events: u64,
+    },
     /// The time warp was set or turned off. Retries already scheduled were rescaled to the
     /// new factor, so a UI showing `next_attempt_at` should reload it.
     TimeWarpChanged {
@@ -74,6 +78,7 @@ impl StreamMessage {
             Self::AttemptCreated { .. } => "attempt.created",
             Self::EndpointUpdated { .. } => "endpoint.updated",
             Self::EndpointDeleted { .. } => "endpoint.deleted",
+            Self::EventsCleared { .. } => "events.cleared",
             Self::TimeWarpChanged { .. } => "time_warp.changed",
             Self::RequestCaught { .. } => "request.caught",
             Self::CatcherUpdated { .. } => "catcher.updated",

@@ -2,13 +2,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
-
 use crate::bus::{Bus, StreamMessage};
 use crate::delivery::DeliveryEngine;
 use crate::ids::{DeliveryId, EventId};
 use crate::model::filter::matches_any;
-use crate::model::time::now_ms;
+use crate::model::time::{from_ms, now_ms};
 use crate::model::{DeliveryStatus, DeliverySummary, Endpoint, EventStatus, EventSummary, TriggerDelivery, TriggerOut};
 use crate::store::deliveries::{self, DueDelivery};
 use crate::store::{events, idempotency, search, Store, StoreError};
@@ -52,7 +50,7 @@ pub async fn accept(
             let now = now_ms();
             if let Some(key) = &event.idempotency_key {
                 if let Some(first) = idempotency::lookup(conn, key, now)? {
-                    return Ok((Accepted::Replayed(first), Vec::new()));
+                    return Ok((Accepted::Replayed(first), Vec::new(), now));
                 }
             }
             let event_id = EventId::generate();
@@ -98,10 +96,10 @@ pub async fn accept(
                     claimed.push(delivery.due.id.clone());
                 }
             }
-            Ok((Accepted::Created(out), fresh))
+            Ok((Accepted::Created(out), fresh, now))
         })
         .await;
-    let (accepted, fresh) = match written {
+    let (accepted, fresh, committed_at_ms) = match written {
         Ok(written) => written,
         Err(err) => {
             // Those claims belong to rows that were never committed.
@@ -112,7 +110,7 @@ pub async fn accept(
         }
     };
     if let (Accepted::Created(out), true) = (&accepted, bus.has_subscribers()) {
-        bus.publish(StreamMessage::EventCreated { event: summary_of_new(out) });
+        bus.publish(StreamMessage::EventCreated { event: summary_of_new(out, committed_at_ms) });
     }
     let mut left_to_scheduler = false;
     for fresh in fresh {
@@ -128,8 +126,9 @@ pub async fn accept(
     Ok(accepted)
 }
 
-fn summary_of_new(out: &TriggerOut) -> EventSummary {
-    let now = Utc::now();
+/// `created_at` is the stored time (whole milliseconds), so the stream and the API agree.
+fn summary_of_new(out: &TriggerOut, created_at_ms: i64) -> EventSummary {
+    let now = from_ms(created_at_ms);
     EventSummary {
         id: out.id.clone(),
         event_name: out.event_name.clone(),

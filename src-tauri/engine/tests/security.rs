@@ -189,6 +189,13 @@ async fn the_stream_sends_event_created_after_a_trigger() {
     assert_eq!(message["event"]["id"], id);
     assert_eq!(message["event"]["event_name"], "order.created");
     assert_eq!(message["event"]["status"], "unrouted", "no endpoint matched");
+    let stored = engine.get_event(id).await;
+    assert_eq!(message["event"]["created_at"], stored["created_at"], "the stream gives the stored time");
+
+    let cleared = engine.api(Method::DELETE, "/api/v1/events?confirm=all").send().await.unwrap();
+    assert_eq!(cleared.status(), StatusCode::OK);
+    let message = read_until(&mut stream, &mut buffer, "events.cleared", "").await;
+    assert_eq!(message["deleted_events"], 1, "other tabs learn the log was cleared");
     drop(stream);
     engine.shutdown().await;
 }

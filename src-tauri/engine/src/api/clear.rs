@@ -42,5 +42,6 @@ pub async fn clear_events(
         ));
     }
     let deleted_events = state.retention.clear_all().await?;
+    state.bus.publish(crate::bus::StreamMessage::EventsCleared { deleted_events });
     Ok((StatusCode::OK, Json(Cleared { deleted_events })))
 }

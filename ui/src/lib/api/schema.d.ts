@@ -1692,6 +1692,11 @@ export interface components {
             /** @enum {string} */
             type: "endpoint_deleted";
         } | {
+            /** Format: int64 */
+            deleted_events: number;
+            /** @enum {string} */
+            type: "events_cleared";
+        } | {
             time_warp: components["schemas"]["TimeWarp"];
             /** @enum {string} */
             type: "time_warp_changed";
