@@ -1,5 +1,6 @@
 // Hash routing: `#/events`, `#/events/evt_…`, `#/compose`, `#/endpoints`,
-// `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`.
+// `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`,
+// `#/catchers`, `#/catchers/cat_…`.
 
 export type Route =
   | { name: 'events'; query: URLSearchParams }
@@ -11,6 +12,8 @@ export type Route =
   | { name: 'stats' }
   | { name: 'verify' }
   | { name: 'settings' }
+  | { name: 'catchers' }
+  | { name: 'catcher'; id: string }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -34,6 +37,10 @@ export function parseRoute(hash: string): Route {
       break;
     case 'settings':
       return { name: 'settings' };
+    case 'catchers':
+      if (parts.length === 1) return { name: 'catchers' };
+      if (parts.length === 2) return { name: 'catcher', id: parts[1] as string };
+      break;
     case 'stats':
       return { name: 'stats' };
     case 'verify':

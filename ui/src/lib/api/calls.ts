@@ -2,6 +2,12 @@
 // these small interfaces, so tests can hand them fakes.
 import { unwrap, type ApiClient } from './client';
 import type {
+  CatcherIn,
+  CatcherOut,
+  CatcherPatch,
+  CaughtRequestOut,
+  CaughtRequestPage,
+  TimeWarp,
   DeliverySummary,
   Endpoint,
   EndpointsExport,
@@ -74,7 +80,25 @@ export interface MetaApi {
   trigger(body: TriggerIn): Promise<TriggerOut>;
 }
 
-export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi;
+export interface CatchersApi {
+  listCatchers(): Promise<CatcherOut[]>;
+  createCatcher(body: CatcherIn): Promise<CatcherOut>;
+  updateCatcher(id: string, body: CatcherPatch): Promise<CatcherOut>;
+  /** `withEndpoint`: also delete the endpoint created with it. */
+  deleteCatcher(id: string, withEndpoint: boolean): Promise<void>;
+  /** Newest first; `before` is the previous page's `next_before`. */
+  listCaught(id: string, before?: string, limit?: number): Promise<CaughtRequestPage>;
+  getCaught(id: string, requestId: string): Promise<CaughtRequestOut>;
+  clearCaught(id: string): Promise<void>;
+}
+
+export interface TimeWarpApi {
+  getTimeWarp(): Promise<TimeWarp>;
+  /** 1 (or null) turns it off. */
+  putTimeWarp(factor: number | null): Promise<TimeWarp>;
+}
+
+export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi & CatchersApi & TimeWarpApi;
 
 export function apiOver(client: ApiClient): Api {
   const id = (value: string) => ({ params: { path: { id: value } } });
@@ -124,5 +148,32 @@ export function apiOver(client: ApiClient): Api {
     importEndpoints: async (body) => unwrap(await client.POST('/api/v1/import/endpoints', { body })).data,
     info: async () => unwrap(await client.GET('/api/v1/info')),
     trigger: async (body) => unwrap(await client.POST('/api/v1/webhook_events/trigger', { body })),
+    listCatchers: async () => unwrap(await client.GET('/api/v1/catchers')).data,
+    createCatcher: async (body) => unwrap(await client.POST('/api/v1/catchers', { body })),
+    updateCatcher: async (value, body) => unwrap(await client.PATCH('/api/v1/catchers/{id}', { ...id(value), body })),
+    deleteCatcher: async (value, withEndpoint) => {
+      unwrap(
+        await client.DELETE('/api/v1/catchers/{id}', {
+          params: { path: { id: value }, query: { with_endpoint: withEndpoint } },
+        }),
+      );
+    },
+    listCaught: async (value, before, limit) =>
+      unwrap(
+        await client.GET('/api/v1/catchers/{id}/requests', {
+          params: { path: { id: value }, query: { ...(before ? { before } : {}), ...(limit ? { limit } : {}) } },
+        }),
+      ),
+    getCaught: async (value, requestId) =>
+      unwrap(
+        await client.GET('/api/v1/catchers/{id}/requests/{request_id}', {
+          params: { path: { id: value, request_id: requestId } },
+        }),
+      ),
+    clearCaught: async (value) => {
+      unwrap(await client.DELETE('/api/v1/catchers/{id}/requests', id(value)));
+    },
+    getTimeWarp: async () => unwrap(await client.GET('/api/v1/time_warp')),
+    putTimeWarp: async (factor) => unwrap(await client.PUT('/api/v1/time_warp', { body: { factor } })),
   };
 }

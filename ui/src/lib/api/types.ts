@@ -41,6 +41,17 @@ export type ErrorClassCounts = Schemas['ErrorClassCounts'];
 export type RetentionSettings = Schemas['RetentionSettings'];
 export type EndpointsExport = Schemas['EndpointsExport'];
 export type EndpointsImport = Schemas['EndpointsImport'];
+// Catchers (mock receivers) and time warp.
+export type CatcherIn = Schemas['CatcherIn'];
+export type CatcherOut = Schemas['CatcherOut'];
+export type CatcherPatch = Schemas['CatcherPatch'];
+export type ResponseScript = Schemas['ResponseScript'];
+export type VerifySpec = Schemas['VerifySpec'];
+export type CaughtRequestSummary = Schemas['CaughtRequestSummary'];
+export type CaughtRequestOut = Schemas['CaughtRequestOut'];
+export type CaughtRequestPage = Schemas['CaughtRequestPage'];
+export type SignatureOutcome = Schemas['SignatureOutcome'];
+export type TimeWarp = Schemas['TimeWarp'];
 
 /** One variant of the stream's tagged union, by its `type`. */
 export type StreamMessageOf<K extends StreamMessage['type']> = Extract<StreamMessage, { type: K }>;

@@ -10,6 +10,10 @@ export const MESSAGE_EVENTS = [
   'attempt.created',
   'endpoint.updated',
   'endpoint.deleted',
+  'time_warp.changed',
+  'request.caught',
+  'catcher.updated',
+  'catcher.deleted',
 ] as const;
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';

@@ -10,6 +10,8 @@ import { EndpointsStore } from './endpoints.svelte';
 import { EventsStore } from './events.svelte';
 import { HistoryStore } from './history.svelte';
 import { VerifyDraft } from './verify.svelte';
+import { CatchersStore } from './catchers.svelte';
+import { TimeWarpStore } from './timewarp.svelte';
 
 export type Phase = 'booting' | 'ready' | 'no-token' | 'rejected' | 'error';
 
@@ -31,6 +33,8 @@ class AppState {
   readonly history = new HistoryStore();
   readonly composer = new ComposerStore();
   readonly verify = new VerifyDraft();
+  readonly catchers = new CatchersStore(() => this.api);
+  readonly timeWarp = new TimeWarpStore(() => this.api);
 
   /** Every event name seen: in the list, in recent events and in the send history. */
   names = $derived(
@@ -61,6 +65,7 @@ class AppState {
     this.apiImpl = apiOver(createApiClient(connection.baseUrl, connection.token));
     try {
       this.info = await this.api.info();
+      this.timeWarp.warp = this.info.time_warp;
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         this.reject();
@@ -104,11 +109,15 @@ class AppState {
         this.events.applyBatch(batch);
         this.recent.applyBatch(batch);
         this.endpoints.applyBatch(batch);
+        this.catchers.applyBatch(batch);
+        this.timeWarp.applyBatch(batch);
       },
       onResync: () => {
         if (this.events.loaded) void this.events.load();
         if (this.recent.loaded) void this.recent.load();
         void this.endpoints.load();
+        if (this.catchers.loaded) void this.catchers.load();
+        void this.timeWarp.load().catch(() => {});
       },
     });
     this.hub = hub;
