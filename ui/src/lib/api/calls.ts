@@ -2,6 +2,13 @@
 // these small interfaces, so tests can hand them fakes.
 import { unwrap, type ApiClient } from './client';
 import type {
+  FixtureLibrary,
+  FixtureSelection,
+  RenderedFixture,
+  SentFixture,
+  RunIn,
+  RunOut,
+  RunSummary,
   CatcherIn,
   CatcherOut,
   CatcherPatch,
@@ -98,7 +105,22 @@ export interface TimeWarpApi {
   putTimeWarp(factor: number | null): Promise<TimeWarp>;
 }
 
-export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi & CatchersApi & TimeWarpApi;
+export interface FixturesApi {
+  getFixtures(): Promise<FixtureLibrary>;
+  /** An absolute folder path; null goes back to the default folder. */
+  setFixturesFolder(dir: string | null): Promise<FixtureLibrary>;
+  renderFixture(body: FixtureSelection): Promise<RenderedFixture>;
+  sendFixture(body: FixtureSelection): Promise<SentFixture>;
+}
+
+export interface RunsApi {
+  listRuns(): Promise<RunSummary[]>;
+  getRun(id: string): Promise<RunOut>;
+  startRun(body: RunIn): Promise<RunOut>;
+  cancelRun(id: string): Promise<RunSummary>;
+}
+
+export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi & CatchersApi & TimeWarpApi & FixturesApi & RunsApi;
 
 export function apiOver(client: ApiClient): Api {
   const id = (value: string) => ({ params: { path: { id: value } } });
@@ -175,5 +197,13 @@ export function apiOver(client: ApiClient): Api {
     },
     getTimeWarp: async () => unwrap(await client.GET('/api/v1/time_warp')),
     putTimeWarp: async (factor) => unwrap(await client.PUT('/api/v1/time_warp', { body: { factor } })),
+    getFixtures: async () => unwrap(await client.GET('/api/v1/fixtures')),
+    setFixturesFolder: async (dir) => unwrap(await client.PUT('/api/v1/fixtures/folder', { body: { dir } })),
+    renderFixture: async (body) => unwrap(await client.POST('/api/v1/fixtures/render', { body })),
+    sendFixture: async (body) => unwrap(await client.POST('/api/v1/fixtures/send', { body })),
+    listRuns: async () => unwrap(await client.GET('/api/v1/runs')).data,
+    getRun: async (value) => unwrap(await client.GET('/api/v1/runs/{id}', id(value))),
+    startRun: async (body) => unwrap(await client.POST('/api/v1/runs', { body })),
+    cancelRun: async (value) => unwrap(await client.POST('/api/v1/runs/{id}/cancel', id(value))),
   };
 }

@@ -10,6 +10,8 @@ export const MESSAGE_EVENTS = [
   'attempt.created',
   'endpoint.updated',
   'endpoint.deleted',
+  'run.updated',
+  'fixtures.changed',
   'time_warp.changed',
   'request.caught',
   'catcher.updated',

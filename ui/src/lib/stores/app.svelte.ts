@@ -10,6 +10,8 @@ import { EndpointsStore } from './endpoints.svelte';
 import { EventsStore } from './events.svelte';
 import { HistoryStore } from './history.svelte';
 import { VerifyDraft } from './verify.svelte';
+import { FixturesStore } from './fixtures.svelte';
+import { RunsStore } from './runs.svelte';
 import { CatchersStore } from './catchers.svelte';
 import { TimeWarpStore } from './timewarp.svelte';
 
@@ -33,6 +35,8 @@ class AppState {
   readonly history = new HistoryStore();
   readonly composer = new ComposerStore();
   readonly verify = new VerifyDraft();
+  readonly fixtures = new FixturesStore(() => this.api);
+  readonly runs = new RunsStore(() => this.api);
   readonly catchers = new CatchersStore(() => this.api);
   readonly timeWarp = new TimeWarpStore(() => this.api);
 
@@ -109,6 +113,8 @@ class AppState {
         this.events.applyBatch(batch);
         this.recent.applyBatch(batch);
         this.endpoints.applyBatch(batch);
+        this.fixtures.applyBatch(batch);
+        this.runs.applyBatch(batch);
         this.catchers.applyBatch(batch);
         this.timeWarp.applyBatch(batch);
       },
@@ -116,6 +122,8 @@ class AppState {
         if (this.events.loaded) void this.events.load();
         if (this.recent.loaded) void this.recent.load();
         void this.endpoints.load();
+        if (this.fixtures.loaded) void this.fixtures.load();
+        this.runs.onResync();
         if (this.catchers.loaded) void this.catchers.load();
         void this.timeWarp.load().catch(() => {});
       },
