@@ -1,6 +1,6 @@
 // Hash routing: `#/events`, `#/events/evt_…`, `#/compose`, `#/endpoints`,
 // `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`,
-// `#/catchers`, `#/catchers/cat_…`.
+// `#/catchers`, `#/catchers/cat_…`, `#/fixtures`, `#/runs`, `#/runs/run_…`.
 
 export type Route =
   | { name: 'events'; query: URLSearchParams }
@@ -12,6 +12,9 @@ export type Route =
   | { name: 'stats' }
   | { name: 'verify' }
   | { name: 'settings' }
+  | { name: 'fixtures' }
+  | { name: 'runs' }
+  | { name: 'run'; id: string }
   | { name: 'catchers' }
   | { name: 'catcher'; id: string }
   | { name: 'not-found'; path: string };
@@ -37,6 +40,13 @@ export function parseRoute(hash: string): Route {
       break;
     case 'settings':
       return { name: 'settings' };
+    case 'fixtures':
+      if (parts.length === 1) return { name: 'fixtures' };
+      break;
+    case 'runs':
+      if (parts.length === 1) return { name: 'runs' };
+      if (parts.length === 2) return { name: 'run', id: parts[1] as string };
+      break;
     case 'catchers':
       if (parts.length === 1) return { name: 'catchers' };
       if (parts.length === 2) return { name: 'catcher', id: parts[1] as string };
