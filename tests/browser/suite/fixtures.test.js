@@ -122,6 +122,7 @@ describe('Fixtures and runs', () => {
     assert.equal(new Set(ids).size, 3, `each variation gets its own {{seq}}: ${bodies.join(' | ')}`);
     for (const total of [10, 20, 30]) assert.ok(bodies.some((body) => body.includes(`"total":${total}`)), `total ${total} delivered`);
 
+    await shot(page, 'fixtures-sent');
     await sent.getByRole('link').first().click();
     await page.waitForURL(/#\/events\/evt_/);
   });
