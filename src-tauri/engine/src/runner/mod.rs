@@ -25,7 +25,7 @@ use crate::fixtures::FixtureFile;
 
 pub use execute::Progress;
 pub use model::{
-    parse_faults, CaseKind, CaseResult, ResponseRecord, RunConfig, RunError, RunReport, RunTotals, Target, Verdict,
+    parse_faults, CaseKind, CaseResult, ResponseRecord, RunConfig, RunError, RunReport, Target, RunTotals, Verdict,
 };
 
 /// Plans and executes a run over `files`, calling `progress` with each finished case.
