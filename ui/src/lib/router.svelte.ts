@@ -1,5 +1,5 @@
 // Hash routing: `#/events`, `#/events/evt_…`, `#/compose`, `#/endpoints`,
-// `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`.
+// `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`, `#/demo`.
 
 export type Route =
   | { name: 'events'; query: URLSearchParams }
@@ -11,6 +11,7 @@ export type Route =
   | { name: 'stats' }
   | { name: 'verify' }
   | { name: 'settings' }
+  | { name: 'demo' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -38,6 +39,8 @@ export function parseRoute(hash: string): Route {
       return { name: 'stats' };
     case 'verify':
       return { name: 'verify' };
+    case 'demo':
+      return { name: 'demo' };
   }
   return { name: 'not-found', path };
 }

@@ -2,6 +2,8 @@
 // these small interfaces, so tests can hand them fakes.
 import { unwrap, type ApiClient } from './client';
 import type {
+  DemoOut,
+  DemoResetOut,
   DeliverySummary,
   Endpoint,
   EndpointsExport,
@@ -74,7 +76,16 @@ export interface MetaApi {
   trigger(body: TriggerIn): Promise<TriggerOut>;
 }
 
-export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi;
+export interface DemoApi {
+  getDemo(): Promise<DemoOut>;
+  /** Starts or resumes the demo; `intervalMs` between events (200 to 10000). */
+  startDemo(intervalMs?: number): Promise<DemoOut>;
+  stopDemo(): Promise<DemoOut>;
+  /** Deletes what the demo created and gives the time warp back. */
+  resetDemo(): Promise<DemoResetOut>;
+}
+
+export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi & DemoApi;
 
 export function apiOver(client: ApiClient): Api {
   const id = (value: string) => ({ params: { path: { id: value } } });
@@ -124,5 +135,10 @@ export function apiOver(client: ApiClient): Api {
     importEndpoints: async (body) => unwrap(await client.POST('/api/v1/import/endpoints', { body })).data,
     info: async () => unwrap(await client.GET('/api/v1/info')),
     trigger: async (body) => unwrap(await client.POST('/api/v1/webhook_events/trigger', { body })),
+    getDemo: async () => unwrap(await client.GET('/api/v1/demo')),
+    startDemo: async (intervalMs) =>
+      unwrap(await client.POST('/api/v1/demo', { body: intervalMs === undefined ? {} : { interval_ms: intervalMs } })),
+    stopDemo: async () => unwrap(await client.POST('/api/v1/demo/stop')),
+    resetDemo: async () => unwrap(await client.DELETE('/api/v1/demo')),
   };
 }

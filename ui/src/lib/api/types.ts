@@ -41,6 +41,10 @@ export type ErrorClassCounts = Schemas['ErrorClassCounts'];
 export type RetentionSettings = Schemas['RetentionSettings'];
 export type EndpointsExport = Schemas['EndpointsExport'];
 export type EndpointsImport = Schemas['EndpointsImport'];
+export type DemoIn = Schemas['DemoIn'];
+export type DemoOut = Schemas['DemoOut'];
+export type DemoResetOut = Schemas['DemoResetOut'];
+export type TimeWarp = Schemas['TimeWarp'];
 
 /** One variant of the stream's tagged union, by its `type`. */
 export type StreamMessageOf<K extends StreamMessage['type']> = Extract<StreamMessage, { type: K }>;

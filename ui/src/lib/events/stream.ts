@@ -10,6 +10,8 @@ export const MESSAGE_EVENTS = [
   'attempt.created',
   'endpoint.updated',
   'endpoint.deleted',
+  'time_warp.changed',
+  'demo.changed',
 ] as const;
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';

@@ -6,6 +6,7 @@ import { boot, forgetToken, type Connection } from '../bootstrap';
 import { mergeNames } from '../events/model';
 import { StreamHub, type StreamState } from '../events/stream';
 import { ComposerStore } from './composer.svelte';
+import { DemoStore } from './demo.svelte';
 import { EndpointsStore } from './endpoints.svelte';
 import { EventsStore } from './events.svelte';
 import { HistoryStore } from './history.svelte';
@@ -31,6 +32,7 @@ class AppState {
   readonly history = new HistoryStore();
   readonly composer = new ComposerStore();
   readonly verify = new VerifyDraft();
+  readonly demo = new DemoStore(() => this.api);
 
   /** Every event name seen: in the list, in recent events and in the send history. */
   names = $derived(
@@ -104,11 +106,13 @@ class AppState {
         this.events.applyBatch(batch);
         this.recent.applyBatch(batch);
         this.endpoints.applyBatch(batch);
+        this.demo.applyBatch(batch);
       },
       onResync: () => {
         if (this.events.loaded) void this.events.load();
         if (this.recent.loaded) void this.recent.load();
         void this.endpoints.load();
+        if (this.demo.loaded) void this.demo.load();
       },
     });
     this.hub = hub;
