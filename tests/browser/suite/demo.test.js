@@ -104,6 +104,26 @@ describe('Hooky demo mode', () => {
     await shot(page, 'demo-flow-counts');
   });
 
+  step('with reduced motion, outcomes blink at the receiver instead of travelling (dark theme)', async () => {
+    await page.emulateMedia({ colorScheme: 'dark', reducedMotion: 'reduce' });
+    const still = await page.evaluate(async () => {
+      const deadline = Date.now() + 10_000;
+      let dot = null;
+      while (!dot && Date.now() < deadline) {
+        dot = document.querySelector('[data-dot="out"]');
+        if (!dot) await new Promise((r) => setTimeout(r, 20));
+      }
+      if (!dot) return 'no dot';
+      const a = dot.getBoundingClientRect();
+      await new Promise((r) => setTimeout(r, 120));
+      const b = dot.getBoundingClientRect();
+      return a.x === b.x && a.y === b.y;
+    });
+    assert.equal(still, true, 'a dot stays where it lands');
+    await shot(page, 'demo-flow-dark-reduced');
+    await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+  });
+
   step('stops: no more events, the demo stays', async () => {
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.locator('[data-demo-state="Stopped"]').waitFor(WAIT);

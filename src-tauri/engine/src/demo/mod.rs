@@ -140,13 +140,15 @@ impl Demo {
         };
         let value = serde_json::to_value(&stored).map_err(StoreError::from)?;
         self.inner.store.write(move |conn| settings::put(conn, DEMO_KEY, Some(&value), now_ms())).await?;
+        self.inner.running.store(true, Ordering::SeqCst);
+        // Announced before the first event, so a UI knows the demo's endpoints when it arrives.
+        let announced = self.announce().await;
         let stop = self.inner.cancel.child_token();
         let task = tokio::spawn(generator::run(self.clone(), stored.interval_ms, stop.clone()));
         *control = Some(Running { stop, task });
-        self.inner.running.store(true, Ordering::SeqCst);
         drop(control);
         tracing::info!(interval_ms = stored.interval_ms, "demo started");
-        self.announce().await
+        announced
     }
 
     /// Stops the generator; everything it made stays. Stopping a stopped demo changes nothing.
