@@ -4,6 +4,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use utoipa::ToSchema;
 
+use crate::demo::DemoOut;
 use crate::ids::{CatcherId, EndpointId, EventId};
 use crate::model::{
     AttemptOut, CatcherOut, CaughtRequestSummary, DeliverySummary, Endpoint, EventStatus, EventSummary, TimeWarp,
@@ -68,6 +69,10 @@ pub enum StreamMessage {
     FixturesChanged {
         dir: String,
     },
+    /// Demo mode started, stopped or was reset, or sent another 10 events.
+    DemoChanged {
+        demo: Box<DemoOut>,
+    },
 }
 
 impl StreamMessage {
@@ -85,6 +90,7 @@ impl StreamMessage {
             Self::CatcherDeleted { .. } => "catcher.deleted",
             Self::RunUpdated { .. } => "run.updated",
             Self::FixturesChanged { .. } => "fixtures.changed",
+            Self::DemoChanged { .. } => "demo.changed",
         }
     }
 }

@@ -40,6 +40,20 @@ pub async fn accept(
     delivery: &DeliveryEngine,
     event: NewEvent,
 ) -> Result<Accepted, StoreError> {
+    accept_with(store, bus, delivery, event, |_, _| Ok(())).await
+}
+
+/// Writes along with a new event, in its transaction (e.g. demo mode recording its events).
+pub type AlsoWrite = fn(&rusqlite::Connection, &EventId) -> Result<(), StoreError>;
+
+/// [`accept`], running `also` in the same transaction once the event is inserted.
+pub async fn accept_with(
+    store: &Store,
+    bus: &Bus,
+    delivery: &DeliveryEngine,
+    event: NewEvent,
+    also: AlsoWrite,
+) -> Result<Accepted, StoreError> {
     let engine = delivery.clone();
     let enabled = delivery.enabled_endpoints().await?;
     // Shared with the job, so claims can be given back if the transaction does not commit.
@@ -74,6 +88,7 @@ pub async fn accept(
             let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
             events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
             search::index(conn, &event_id, &payload)?;
+            also(conn, &event_id)?;
             for delivery in &fresh {
                 deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
             }

@@ -8,6 +8,7 @@ pub mod bus;
 pub mod catchers;
 pub mod config;
 pub mod delivery;
+pub mod demo;
 pub mod endpoint_service;
 pub mod fixtures;
 pub mod har;

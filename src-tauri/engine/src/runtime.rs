@@ -19,6 +19,7 @@ use crate::bus::{Bus, StreamMessage};
 use crate::catchers::Catchers;
 use crate::config::{EngineConfig, DB_FILE, LOCK_FILE, TOKEN_FILE};
 use crate::delivery::DeliveryEngine;
+use crate::demo::Demo;
 use crate::fixtures::{self, FolderWatch};
 use crate::retention::Retention;
 use crate::store::{Store, StoreError};
@@ -113,6 +114,7 @@ impl Engine {
             &config.extra_origins,
         ));
         let catchers = Catchers::new(store.clone(), bus.clone(), delivery.clone(), addr, cancel.clone());
+        let demo = Demo::new(store.clone(), bus.clone(), delivery.clone(), catchers.clone(), cancel.clone());
         let state = AppState {
             store: store.clone(),
             bus: bus.clone(),
@@ -126,6 +128,7 @@ impl Engine {
             catchers: catchers.clone(),
             runs: Arc::default(),
             fixtures,
+            demo,
         };
         let app =
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });

@@ -1,6 +1,6 @@
 // Hash routing: `#/events`, `#/events/evt_…`, `#/compose`, `#/endpoints`,
 // `#/endpoints/new`, `#/endpoints/ep_…`, `#/stats`, `#/verify`, `#/settings`,
-// `#/catchers`, `#/catchers/cat_…`, `#/fixtures`, `#/runs`, `#/runs/run_…`.
+// `#/catchers`, `#/catchers/cat_…`, `#/fixtures`, `#/runs`, `#/runs/run_…`, `#/demo`.
 
 export type Route =
   | { name: 'events'; query: URLSearchParams }
@@ -17,6 +17,7 @@ export type Route =
   | { name: 'run'; id: string }
   | { name: 'catchers' }
   | { name: 'catcher'; id: string }
+  | { name: 'demo' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -55,6 +56,8 @@ export function parseRoute(hash: string): Route {
       return { name: 'stats' };
     case 'verify':
       return { name: 'verify' };
+    case 'demo':
+      return { name: 'demo' };
   }
   return { name: 'not-found', path };
 }

@@ -4,6 +4,7 @@ mod catch;
 mod catchers;
 mod clear;
 mod deliveries;
+mod demo;
 mod endpoint_export;
 mod endpoints;
 pub mod error;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub runs: Arc<crate::runner::registry::Runs>,
     /// Told when the fixture folder is switched, so it watches the new one.
     pub fixtures: crate::fixtures::FolderWatch,
+    /// Demo mode: its catchers, events and generator.
+    pub demo: crate::demo::Demo,
 }
 
 #[derive(OpenApi)]
@@ -90,6 +93,7 @@ pub struct AppState {
         (name = "catch", description = "The mock receivers themselves; no token needed"),
         (name = "runs", description = "Scripted QA runs of the fixtures, with fault injection"),
         (name = "fixtures", description = "The payload fixture library: a folder of JSON files to send"),
+        (name = "demo", description = "Demo mode: mock receivers and a stream of order events, undone by a reset"),
     )
 )]
 struct ApiDoc;
@@ -146,6 +150,8 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(fixtures::put_folder))
         .routes(routes!(fixtures::send_fixture))
         .routes(routes!(fixtures::render_fixture))
+        .routes(routes!(demo::get_demo, demo::start_demo, demo::reset_demo))
+        .routes(routes!(demo::stop_demo))
         .split_for_parts();
     openapi_errors::complete(&mut document);
     (router, document)

@@ -151,6 +151,15 @@ CREATE TABLE caught_requests (
 ) STRICT;
 CREATE INDEX caught_requests_by_catcher ON caught_requests (catcher_id, id);
 "#,
+    r#"
+-- Demo mode: what the demo created (catchers, endpoints, events), so "reset demo"
+-- deletes exactly those, even after a restart. Its state is the `demo` setting.
+CREATE TABLE demo_items (
+    kind  TEXT NOT NULL,                  -- 'catcher' | 'endpoint' | 'event'
+    id    TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

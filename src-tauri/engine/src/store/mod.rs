@@ -9,6 +9,7 @@ pub mod attempts;
 pub mod catchers;
 pub mod caught_requests;
 pub mod deliveries;
+pub mod demo_items;
 pub mod endpoints;
 pub mod events;
 pub mod export;

@@ -15,6 +15,8 @@ import type {
   CaughtRequestOut,
   CaughtRequestPage,
   TimeWarp,
+  DemoOut,
+  DemoResetOut,
   DeliverySummary,
   Endpoint,
   EndpointsExport,
@@ -120,7 +122,16 @@ export interface RunsApi {
   cancelRun(id: string): Promise<RunSummary>;
 }
 
-export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi & CatchersApi & TimeWarpApi & FixturesApi & RunsApi;
+export type Api = EventsApi & DeliveriesApi & JobsApi & EndpointsApi & MetaApi & ToolsApi & CatchersApi & TimeWarpApi & FixturesApi & RunsApi & DemoApi;
+export interface DemoApi {
+  getDemo(): Promise<DemoOut>;
+  /** Starts or resumes the demo; `intervalMs` between events (200 to 10000). */
+  startDemo(intervalMs?: number): Promise<DemoOut>;
+  stopDemo(): Promise<DemoOut>;
+  /** Deletes what the demo created and gives the time warp back. */
+  resetDemo(): Promise<DemoResetOut>;
+}
+
 
 export function apiOver(client: ApiClient): Api {
   const id = (value: string) => ({ params: { path: { id: value } } });
@@ -205,5 +216,10 @@ export function apiOver(client: ApiClient): Api {
     getRun: async (value) => unwrap(await client.GET('/api/v1/runs/{id}', id(value))),
     startRun: async (body) => unwrap(await client.POST('/api/v1/runs', { body })),
     cancelRun: async (value) => unwrap(await client.POST('/api/v1/runs/{id}/cancel', id(value))),
+    getDemo: async () => unwrap(await client.GET('/api/v1/demo')),
+    startDemo: async (intervalMs) =>
+      unwrap(await client.POST('/api/v1/demo', { body: intervalMs === undefined ? {} : { interval_ms: intervalMs } })),
+    stopDemo: async () => unwrap(await client.POST('/api/v1/demo/stop')),
+    resetDemo: async () => unwrap(await client.DELETE('/api/v1/demo')),
   };
 }

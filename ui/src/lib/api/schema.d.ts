@@ -175,6 +175,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/demo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the demo's state */
+        get: operations["get_demo"];
+        put?: never;
+        /**
+         * Start (or resume) the demo
+         * @description Creates the catchers `demo-healthy` (200 at once), `demo-slow` (200 after 1.5 s),
+         *     `demo-flaky` (503 half the time) and `demo-down` (always 503), each with an endpoint
+         *     ("Demo · healthy", …) taking `order.*` on the default retry schedule; turns the time
+         *     warp on at 3600 if it is off; then sends an `order.created`/`paid`/`shipped`/`refunded`
+         *     event every `interval_ms` until stopped, reset or the engine stops. A stopped demo (or
+         *     one from before a restart) resumes with the catchers it has, re-creating missing ones.
+         *     The body may be omitted.
+         */
+        post: operations["start_demo"];
+        /**
+         * Reset the demo
+         * @description Stops it and deletes exactly what it created: its catchers, endpoints and events (with
+         *     their deliveries and attempts, including deliveries of those events to your own
+         *     endpoints). Turns the time warp off again if the demo turned it on and it is still at
+         *     3600. Nothing else is touched; with nothing to reset it deletes nothing and answers 200.
+         */
+        delete: operations["reset_demo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/demo/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the demo's events
+         * @description Stops the generator; the catchers, endpoints, events and the time warp stay, and
+         *     deliveries already made keep retrying. Stopping a stopped demo changes nothing.
+         */
+        post: operations["stop_demo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/endpoints": {
         parameters: {
             query?: never;
@@ -1013,6 +1068,58 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description `POST /api/v1/demo`; the body may be omitted. */
+        DemoIn: {
+            /**
+             * Format: int32
+             * @description Milliseconds between two generated events, 200 to 10000 (default 1200; on a resume,
+             *     the interval used before).
+             * @example 1200
+             */
+            interval_ms?: number | null;
+        };
+        /** @description Demo mode's state. */
+        DemoOut: {
+            /** @description Things the demo created exist (it ran and was not reset); true after a restart too. */
+            active: boolean;
+            /** @description The demo's catchers that still exist, in creation order. */
+            catchers: components["schemas"]["CatcherId"][];
+            /** @description The demo's endpoints that still exist, in creation order. */
+            endpoints: components["schemas"]["EndpointId"][];
+            /**
+             * Format: int64
+             * @description Events the demo sent since it was started (those not deleted since).
+             */
+            events_sent: number;
+            /**
+             * Format: int32
+             * @description Milliseconds between two generated events.
+             */
+            interval_ms: number;
+            /** @description The generator is sending events now. */
+            running: boolean;
+            /**
+             * Format: date-time
+             * @description When the demo was first started; null when not active.
+             */
+            started_at?: string | null;
+            /** @description The time warp in force. */
+            time_warp: components["schemas"]["TimeWarp"];
+        };
+        /** @description What `DELETE /api/v1/demo` removed. */
+        DemoResetOut: {
+            /** Format: int64 */
+            deleted_catchers: number;
+            /** Format: int64 */
+            deleted_endpoints: number;
+            /**
+             * Format: int64
+             * @description Demo events deleted, with their deliveries and attempts.
+             */
+            deleted_events: number;
+            /** @description The time warp in force after the reset (restored if the demo had turned it on). */
+            time_warp: components["schemas"]["TimeWarp"];
+        };
         /** @description A stored endpoint. */
         Endpoint: {
             /** @description When Hooky turns the endpoint off by itself. */
@@ -1721,6 +1828,10 @@ export interface components {
             dir: string;
             /** @enum {string} */
             type: "fixtures_changed";
+        } | {
+            demo: components["schemas"]["DemoOut"];
+            /** @enum {string} */
+            type: "demo_changed";
         };
         /** @description Also create an endpoint that delivers to the new catcher. */
         SubscribeIn: {
@@ -2637,6 +2748,230 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_demo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoOut"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    start_demo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["DemoIn"];
+            };
+        };
+        responses: {
+            /** @description Running */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoOut"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `demo_running`: already running; `name_taken`: a catcher named `demo-…` that the demo did not create exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `interval_ms` is out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_demo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoResetOut"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stop_demo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DemoOut"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

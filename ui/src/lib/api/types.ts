@@ -67,6 +67,9 @@ export type CaughtRequestSummary = Schemas['CaughtRequestSummary'];
 export type CaughtRequestOut = Schemas['CaughtRequestOut'];
 export type CaughtRequestPage = Schemas['CaughtRequestPage'];
 export type SignatureOutcome = Schemas['SignatureOutcome'];
+export type DemoIn = Schemas['DemoIn'];
+export type DemoOut = Schemas['DemoOut'];
+export type DemoResetOut = Schemas['DemoResetOut'];
 export type TimeWarp = Schemas['TimeWarp'];
 
 /** One variant of the stream's tagged union, by its `type`. */

@@ -16,6 +16,7 @@ export const MESSAGE_EVENTS = [
   'request.caught',
   'catcher.updated',
   'catcher.deleted',
+  'demo.changed',
 ] as const;
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting' | 'closed';

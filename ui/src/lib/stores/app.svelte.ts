@@ -6,6 +6,7 @@ import { boot, forgetToken, type Connection } from '../bootstrap';
 import { mergeNames } from '../events/model';
 import { StreamHub, type StreamState } from '../events/stream';
 import { ComposerStore } from './composer.svelte';
+import { DemoStore } from './demo.svelte';
 import { EndpointsStore } from './endpoints.svelte';
 import { EventsStore } from './events.svelte';
 import { HistoryStore } from './history.svelte';
@@ -39,6 +40,7 @@ class AppState {
   readonly runs = new RunsStore(() => this.api);
   readonly catchers = new CatchersStore(() => this.api);
   readonly timeWarp = new TimeWarpStore(() => this.api);
+  readonly demo = new DemoStore(() => this.api);
 
   /** Every event name seen: in the list, in recent events and in the send history. */
   names = $derived(
@@ -117,6 +119,7 @@ class AppState {
         this.runs.applyBatch(batch);
         this.catchers.applyBatch(batch);
         this.timeWarp.applyBatch(batch);
+        this.demo.applyBatch(batch);
       },
       onResync: () => {
         if (this.events.loaded) void this.events.load();
@@ -126,6 +129,7 @@ class AppState {
         this.runs.onResync();
         if (this.catchers.loaded) void this.catchers.load();
         void this.timeWarp.load().catch(() => {});
+        if (this.demo.loaded) void this.demo.load();
       },
     });
     this.hub = hub;
