@@ -91,6 +91,7 @@ describe('Catchers and time warp', () => {
     await inline.waitFor(WAIT);
     assert.match((await inline.textContent()) ?? '', /200|599|status/i);
     assert.equal(await dialog.getByLabel('Status 2', { exact: true }).getAttribute('aria-invalid'), 'true');
+    await shot(page, 'catchers-00-new-catcher-422');
 
     await dialog.getByLabel('Status 2', { exact: true }).fill('200');
     await dialog.getByRole('button', { name: 'Create catcher' }).click();
@@ -118,7 +119,11 @@ describe('Catchers and time warp', () => {
     eventId = (await res.json()).id;
 
     const rows = page.locator('[role=option][data-request-id]');
-    await until(async () => (await rows.count()) === 2, 'two caught requests in the log');
+    await until(async () => (await rows.count()) === 2, 'two caught requests in the log', { timeoutMs: 30_000 }).catch(async (err) => {
+      const caught = await api(server, 'GET', `/api/v1/catchers/${catcherId}/requests`);
+      const event = await api(server, 'GET', `/api/v1/events/${eventId}`);
+      throw new Error(`${err.message}\ncaught: ${JSON.stringify(caught.body)}\nevent: ${JSON.stringify(event.body).slice(0, 1500)}`);
+    });
     // Newest first: the retry's 200 on top of the first attempt's 500.
     const statuses = await rows.locator('.status').allTextContents();
     assert.deepEqual(statuses, ['200', '500']);
