@@ -101,6 +101,14 @@ describe('StreamHub', () => {
     expect(resyncs).toHaveBeenCalledTimes(2);
   });
 
+  it('asks for a reload when the log was cleared elsewhere', () => {
+    const { sources, resyncs } = setup();
+    const src = sources[0] as FakeSource;
+    src.emit('ready', {});
+    src.emit('events.cleared', { type: 'events_cleared', deleted_events: 4 });
+    expect(resyncs).toHaveBeenCalledTimes(1);
+  });
+
   it('ignores malformed data', () => {
     const { sources, clock, batches } = setup();
     for (const l of (sources[0] as FakeSource).listeners.get('event.created') ?? []) l({ data: '{nope' } as MessageEvent);

@@ -132,7 +132,7 @@ export class StreamHub {
 
   /** Feeds one raw SSE message (exposed for tests). */
   receive(kind: string, data: string): void {
-    if (kind === 'ready' || kind === 'resync') {
+    if (kind === 'ready' || kind === 'resync' || kind === 'events.cleared') {
       // Anything queued predates the reload the listeners are about to do.
       this.batcher.clear();
       for (const l of this.listeners) l.onResync?.();
@@ -177,6 +177,8 @@ export class StreamHub {
       this.connectedOnce = true;
     });
     source.addEventListener('resync', (e) => this.receive('resync', e.data));
+    // Another tab cleared the log: every list reloads, as after a resync.
+    source.addEventListener('events.cleared', (e) => this.receive('events.cleared', e.data));
     for (const kind of MESSAGE_EVENTS) source.addEventListener(kind, (e) => this.receive(kind, e.data));
     source.onerror = () => {
       if (this.stopped) return;
