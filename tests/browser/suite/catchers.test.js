@@ -171,8 +171,21 @@ describe('Catchers and time warp', () => {
     assert.equal((await api(server, 'GET', '/api/v1/time_warp')).body.enabled, false);
   });
 
-  step('deletes the catcher together with its endpoint', async () => {
+  step('edits the script and clears the requests', async () => {
     await page.locator('tr[data-catcher="orders"] a').click();
+    await page.getByRole('button', { name: 'Edit script' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Script of orders' });
+    await dialog.getByRole('button', { name: 'Always 500' }).click();
+    await dialog.getByLabel('Delay (ms)').fill('2000');
+    await dialog.getByRole('button', { name: 'Save script' }).click();
+    await until(async () => (await page.getByTestId('script-summary').textContent()) === '500 · delay 2 s', 'the new script summary');
+    assert.equal((await api(server, 'GET', `/api/v1/catchers/${catcherId}`)).body.script.delay_ms, 2000);
+    await page.getByRole('button', { name: 'Clear requests' }).click();
+    await page.getByText('No requests yet.').waitFor(WAIT);
+    assert.equal((await api(server, 'GET', `/api/v1/catchers/${catcherId}/requests`)).body.data.length, 0);
+  });
+
+  step('deletes the catcher together with its endpoint', async () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete catcher orders?' });
     assert.equal(await confirm.getByLabel(/Also delete its endpoint/).isChecked(), true);
