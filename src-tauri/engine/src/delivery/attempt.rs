@@ -33,16 +33,28 @@ impl DeliveryEngine {
     ) -> Option<DeliveryStatus> {
         let cancel = self.inner.cancel.clone();
         let id = due.id.clone();
-        let status = tokio::select! {
-            status = self.attempt(due, &endpoint, trigger) => status,
+        let outcome = tokio::select! {
+            outcome = self.attempt(due, &endpoint, trigger) => outcome,
             // Shutting down: the delivery stays due and resumes at the next start.
             () = cancel.cancelled() => None,
         };
         self.release(&id, &endpoint);
-        status
+        let (status, retry_scheduled) = outcome?;
+        // Woken only now: while the claim was held, a pass would skip the row as taken and
+        // then sleep past its (possibly very near, e.g. under time warp) due time.
+        if retry_scheduled {
+            self.wake();
+        }
+        Some(status)
     }
 
-    async fn attempt(&self, due: DueDelivery, endpoint: &Endpoint, trigger: AttemptTrigger) -> Option<DeliveryStatus> {
+    /// The status after the attempt, and whether a retry was scheduled.
+    async fn attempt(
+        &self,
+        due: DueDelivery,
+        endpoint: &Endpoint,
+        trigger: AttemptTrigger,
+    ) -> Option<(DeliveryStatus, bool)> {
         let _slot = self.inner.limits.acquire(endpoint).await?;
         let sent = sender::send(
             &self.inner.client,
@@ -59,13 +71,9 @@ impl DeliveryEngine {
         let id = due.id.clone();
         match self.record(due.id, endpoint.clone(), trigger, sent, due.payload).await {
             Ok(recorded) => {
-                // A retry was scheduled: the scheduler may be asleep past its time.
-                if recorded.as_ref().is_some_and(|r| r.delivery.next_attempt_at.is_some()) {
-                    self.wake();
-                }
-                let status = recorded.as_ref().map(|r| r.delivery.status);
+                let outcome = recorded.as_ref().map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some()));
                 self.publish(recorded);
-                status
+                outcome
             }
             Err(err) => {
                 tracing::error!(error = %err, delivery = %id, "could not record an attempt; it will be made again");
