@@ -1,4 +1,4 @@
-//! An engine under test, started in-process on a fresh data dir, and a client for it.
+//! An engine under test, started in-process on a fresh data dir, and a management client for any engine.
 
 use std::time::{Duration, Instant};
 
@@ -10,9 +10,23 @@ use super::loadgen;
 
 pub struct BenchEngine {
     pub engine: Engine,
-    pub base: String,
-    client: reqwest::Client,
+    api: Api,
     _dir: Option<tempfile::TempDir>,
+}
+
+/// The bench's own management client: the in-process engine and a `hooky serve` child share it.
+pub struct Api {
+    pub base: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl std::ops::Deref for BenchEngine {
+    type Target = Api;
+
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 impl BenchEngine {
@@ -25,10 +39,23 @@ impl BenchEngine {
 
     pub async fn start_in(path: &std::path::Path) -> Result<Self> {
         let mut config = EngineConfig::new("127.0.0.1:0".parse()?, path.to_path_buf());
-        config.token = Some("bench".into());
+        config.token = Some(BENCH_TOKEN.into());
         config.ui_dir = None;
         let engine = Engine::start(config).await?;
-        Ok(Self { base: engine.base_url(), engine, client: loadgen::client(), _dir: None })
+        Ok(Self { api: Api::new(engine.base_url(), BENCH_TOKEN), engine, _dir: None })
+    }
+
+    pub async fn stop(self) {
+        self.engine.shutdown().await;
+    }
+}
+
+/// The management token every engine under test is started with.
+pub const BENCH_TOKEN: &str = "bench";
+
+impl Api {
+    pub fn new(base: String, token: &str) -> Self {
+        Self { base, token: token.to_owned(), client: loadgen::client() }
     }
 
     pub fn trigger_url(&self) -> String {
@@ -36,7 +63,7 @@ impl BenchEngine {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
-        let mut request = self.client.request(method, format!("{}{path}", self.base)).bearer_auth("bench");
+        let mut request = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -107,10 +134,6 @@ impl BenchEngine {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-    }
-
-    pub async fn stop(self) {
-        self.engine.shutdown().await;
     }
 }
 

@@ -7,9 +7,11 @@ mod harness;
 mod ingest;
 mod latency;
 mod loadgen;
+mod memory;
 mod receiver;
 mod report;
 mod scale;
+mod served;
 
 use std::time::Duration;
 
@@ -24,6 +26,9 @@ pub struct BenchArgs {
     /// Run only these workloads
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Workload>,
+    /// Rounds of the memory workload [default: 10, or 3 with --quick]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    memory_rounds: Option<u16>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -33,6 +38,7 @@ enum Workload {
     Latency,
     Scale,
     Footprint,
+    Memory,
 }
 
 pub struct Mode {
@@ -40,7 +46,9 @@ pub struct Mode {
     idle_time: Duration,
     events: u64,
     scale_events: u64,
+    footprint_rounds: usize,
     memory_rounds: usize,
+    memory_events: u64,
 }
 
 pub async fn run(args: BenchArgs) -> Result<()> {
@@ -50,7 +58,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             idle_time: Duration::from_secs(2),
             events: 1_000,
             scale_events: 20_000,
-            memory_rounds: 1,
+            footprint_rounds: 1,
+            memory_rounds: args.memory_rounds.map_or(3, usize::from),
+            memory_events: 500,
         }
     } else {
         Mode {
@@ -58,7 +68,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             idle_time: Duration::from_secs(10),
             events: 20_000,
             scale_events: 1_000_000,
-            memory_rounds: 3,
+            footprint_rounds: 3,
+            memory_rounds: args.memory_rounds.map_or(10, usize::from),
+            memory_events: 5_000,
         }
     };
     let chosen = |w: Workload| args.only.is_empty() || args.only.contains(&w);
@@ -82,6 +94,9 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     }
     if chosen(Workload::Footprint) {
         footprint::run(&mode, &mut table).await?;
+    }
+    if chosen(Workload::Memory) {
+        memory::run(&mode, &mut table).await?;
     }
     table.print();
     Ok(())
