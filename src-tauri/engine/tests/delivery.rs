@@ -203,3 +203,33 @@ async fn any_json_value_is_a_payload_and_is_delivered_as_sent() {
     assert_eq!(bodies, payloads);
     engine.shutdown().await;
 }
+
+/// Under a burst, a delivery that succeeded is never attempted again: the scheduler may list
+/// a row as due just before its fast-path attempt commits, and must not run it a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_triggers_is_delivered_exactly_once_each() {
+    const EVENTS: usize = 1500;
+    let engine = TestEngine::start().await;
+    let receiver = TestReceiver::start(vec![]).await;
+    engine.create_endpoint(json!({"url": receiver.url(), "max_in_flight": 32})).await;
+    let engine = std::sync::Arc::new(engine);
+    let mut senders = tokio::task::JoinSet::new();
+    for worker in 0..32 {
+        let engine = engine.clone();
+        senders.spawn(async move {
+            for n in (worker..EVENTS).step_by(32) {
+                engine.trigger("order.created", json!({ "n": n })).await;
+            }
+        });
+    }
+    while let Some(done) = senders.join_next().await {
+        done.unwrap();
+    }
+    let received = receiver.wait_for_requests(EVENTS, WAIT * 4).await;
+    // Anything extra would arrive just after the last expected request.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = receiver.requests().len().max(received.len());
+    let ids: HashSet<String> = receiver.requests().iter().map(|r| r.header("webhook-id").to_owned()).collect();
+    assert_eq!(ids.len(), EVENTS, "every event reached the receiver");
+    assert_eq!(received, EVENTS, "{} deliveries were attempted again after succeeding", received - EVENTS);
+}

@@ -237,8 +237,14 @@ impl DeliveryEngine {
                     .filter(|(id, endpoint_id)| endpoints.get(endpoint_id).is_some_and(|ep| engine.try_claim(id, ep)))
                     .map(|(id, _)| id)
                     .collect();
-                match deliveries::load_due(conn, &mine) {
-                    Ok(due) => Ok((found, due)),
+                match deliveries::load_due(conn, &mine, now) {
+                    Ok(due) => {
+                        // Claimed but no longer due (attempted meanwhile): give those back.
+                        for id in mine.iter().filter(|id| !due.iter().any(|d| &d.id == *id)) {
+                            engine.release_claim(id);
+                        }
+                        Ok((found, due))
+                    }
                     Err(err) => {
                         for id in &mine {
                             engine.release_claim(id);

@@ -149,10 +149,17 @@ pub fn due_ids(
 }
 
 /// The given deliveries with their events, ready to attempt.
-pub fn load_due(conn: &Connection, ids: &[DeliveryId]) -> Result<Vec<DueDelivery>, StoreError> {
+pub fn load_due(conn: &Connection, ids: &[DeliveryId], now_ms: i64) -> Result<Vec<DueDelivery>, StoreError> {
+    // Checked again here, after the caller claimed the ids: the list they came from may predate
+    // an attempt that has since succeeded and given its claim back.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {DUE_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id \
+         WHERE d.id = ?1 AND d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?2"
+    ))?;
     let mut loaded = Vec::with_capacity(ids.len());
     for id in ids {
-        loaded.extend(load_for_attempt(conn, id)?);
+        let mut rows = stmt.query_map(params![id.as_str(), now_ms], due_from_row)?;
+        loaded.extend(rows.next().transpose()?);
     }
     Ok(loaded)
 }
@@ -226,4 +233,46 @@ pub fn cancel_active_for_endpoint(conn: &Connection, endpoint_id: &EndpointId) -
     )?;
     let rows = stmt.query_map([endpoint_id.as_str()], |row| Ok(EventId::from_db(row.get(0)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::super::test_support::temp_store;
+    use super::*;
+    use crate::model::EventStatus;
+    use crate::store::events;
+
+    /// The scheduler lists due ids, claims them, then loads them: a delivery attempted (and
+    /// finished) between the list and the load must not be loaded, or it would be sent twice.
+    #[tokio::test]
+    async fn rows_attempted_since_they_were_listed_are_not_loaded() {
+        let (_dir, store) = temp_store();
+        let (event, endpoint) = (EventId::generate(), EndpointId::generate());
+        let (done, waiting) = (DeliveryId::generate(), DeliveryId::generate());
+        let ids = vec![done.clone(), waiting.clone()];
+        store
+            .write({
+                let (event, endpoint, done, waiting) = (event.clone(), endpoint.clone(), done.clone(), waiting.clone());
+                move |conn| {
+                    events::insert(conn, &event, "order.created", "{}", EventStatus::Pending, 1)?;
+                    insert(conn, &done, &event, &endpoint, 1)?;
+                    insert(conn, &waiting, &event, &endpoint, 1)
+                }
+            })
+            .await
+            .unwrap();
+        let update = DeliveryUpdate {
+            status: DeliveryStatus::Succeeded,
+            next_attempt_at_ms: None,
+            counted_as_automatic: true,
+            last_response_status: Some(200),
+            last_duration_ms: 3,
+            now_ms: 5,
+        };
+        store.write(move |conn| apply_attempt(conn, &done, &update)).await.unwrap();
+        let loaded = store.read(move |conn| load_due(conn, &ids, 10)).await.unwrap();
+        let loaded: Vec<&DeliveryId> = loaded.iter().map(|due| &due.id).collect();
+        assert_eq!(loaded, [&waiting], "only the delivery still due is loaded");
+    }
 }
