@@ -12,6 +12,19 @@ describe('applyMessages', () => {
     expect(result.prepended).toBe(2);
   });
 
+  it('places an event that arrives late below newer rows already shown', () => {
+    const t = (s: number) => `2026-01-01T00:00:0${s}Z`;
+    const [e1, e2, e3, e4] = [1, 2, 3, 4].map((s) => event({ created_at: t(s) })) as [
+      ReturnType<typeof event>,
+      ReturnType<typeof event>,
+      ReturnType<typeof event>,
+      ReturnType<typeof event>,
+    ];
+    const shown = applyMessages([e1], [created(e4), created(e2)], {}).rows;
+    const result = applyMessages(shown, [created(e3)], {});
+    expect(result.rows.map((r) => r.id)).toEqual([e4.id, e3.id, e2.id, e1.id]);
+  });
+
   it('ignores an event it already holds', () => {
     const a = event();
     const result = applyMessages([a], [created(a), created(a)], {});

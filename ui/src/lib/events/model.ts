@@ -177,9 +177,28 @@ export function applyMessages(
 
   if (fresh.length === 0 && copy === null) return { rows: rows as EventSummary[], prepended: 0, updated, missing: [...missing] };
   fresh.sort(compareNewestFirst);
-  let next = fresh.length ? fresh.concat(copy ?? rows) : (copy as EventSummary[]);
+  let next = fresh.length ? mergeNewestFirst(fresh, copy ?? rows) : (copy as EventSummary[]);
   if (next.length > maxRows) next = next.slice(0, maxRows);
   return { rows: next, prepended: fresh.length, updated, missing: [...missing] };
+}
+
+/**
+ * Merges two newest-first lists. Events reach the stream in commit order, which is not quite id
+ * order under load, so a batch may hold events older than rows already shown.
+ */
+function mergeNewestFirst(fresh: readonly EventSummary[], rows: readonly EventSummary[]): EventSummary[] {
+  const first = rows[0];
+  if (!first || compareNewestFirst(fresh[fresh.length - 1] as EventSummary, first) <= 0) return fresh.concat(rows);
+  const merged: EventSummary[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < fresh.length && j < rows.length) {
+    if (compareNewestFirst(fresh[i] as EventSummary, rows[j] as EventSummary) <= 0) merged.push(fresh[i++] as EventSummary);
+    else merged.push(rows[j++] as EventSummary);
+  }
+  for (; i < fresh.length; i++) merged.push(fresh[i] as EventSummary);
+  for (; j < rows.length; j++) merged.push(rows[j] as EventSummary);
+  return merged;
 }
 
 /** Inserts `event` at its place in newest-first `rows` (or merges it into its row). */
