@@ -39,16 +39,22 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
 
 /// Verifies like the spec says (5-minute tolerance) and deduplicates by webhook-id.
 async fn correct_receiver() -> String {
+    correct_receiver_reading("webhook").await
+}
+
+/// The same, reading the `{prefix}-id`, `{prefix}-timestamp` and `{prefix}-signature` headers.
+async fn correct_receiver_reading(prefix: &'static str) -> String {
+    type Seen = Arc<Mutex<HashSet<String>>>;
     async fn handle(
-        State(seen): State<Arc<Mutex<HashSet<String>>>>,
+        State((seen, prefix)): State<(Seen, &'static str)>,
         headers: HeaderMap,
         body: Bytes,
     ) -> (StatusCode, String) {
         let now = chrono::Utc::now().timestamp();
         let signed = signing::Signed {
-            msg_id: header(&headers, "webhook-id"),
-            timestamp: header(&headers, "webhook-timestamp"),
-            signature_header: header(&headers, "webhook-signature"),
+            msg_id: header(&headers, &format!("{prefix}-id")),
+            timestamp: header(&headers, &format!("{prefix}-timestamp")),
+            signature_header: header(&headers, &format!("{prefix}-signature")),
             body: &body,
         };
         if let Err(err) = signing::verify(SECRET, &signed, now, signing::DEFAULT_TOLERANCE_S) {
@@ -59,7 +65,7 @@ async fn correct_receiver() -> String {
         }
         (StatusCode::OK, r#"{"ok":true}"#.into())
     }
-    serve(Router::new().route("/hook", post(handle)).with_state(Arc::default())).await
+    serve(Router::new().route("/hook", post(handle)).with_state((Seen::default(), prefix))).await
 }
 
 /// Accepts everything and answers 201 with a counter.
@@ -119,6 +125,17 @@ async fn a_correct_receiver_passes_every_fault() {
     assert_eq!(stale.status, Some(401), "refused for the right reason: {:?}", stale.response);
     assert!(stale.response.as_ref().unwrap().body.contains("old"));
     assert!(report::table::render(&report).contains("17 cases: 17 passed, 0 failed, 0 skipped"));
+}
+
+#[tokio::test]
+async fn svix_style_headers_reach_a_receiver_built_on_them() {
+    let url = correct_receiver_reading("svix").await;
+    let mut config = RunConfig::new(Target::parse(&url, &BTreeMap::new()).unwrap()).with_secret(SECRET).unwrap();
+    config.target.header_style = hooky_engine::model::HeaderStyle::Svix;
+    config.faults = runner::parse_faults(&["all"]).unwrap();
+    let report = runner::run(&orders(), &config, CancellationToken::new(), Arc::new(|_: &CaseResult| {})).await;
+    let failed: Vec<&CaseResult> = report.cases.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
 }
 
 #[tokio::test]

@@ -44,6 +44,9 @@ pub struct RunArgs {
     /// An extra request header, "Name: value"; repeat for several
     #[arg(long = "header", short = 'H')]
     headers: Vec<String>,
+    /// Header names for the id, timestamp and signature: webhook-* or svix-*
+    #[arg(long, value_parser = ["webhook", "svix"], default_value = "webhook")]
+    header_style: String,
 }
 
 #[derive(Clone, Copy)]
@@ -103,7 +106,8 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
             header.split_once(':').with_context(|| format!("--header {header:?} is not \"Name: value\""))?;
         headers.insert(name.trim().to_owned(), value.trim().to_owned());
     }
-    let target = Target::parse(&args.to, &headers)?;
+    let mut target = Target::parse(&args.to, &headers)?;
+    target.header_style = hooky_engine::model::HeaderStyle::from_db(&args.header_style);
     let mut config = RunConfig::new(target);
     if let Some(secret) = &args.secret {
         config = config.with_secret(secret)?;

@@ -134,7 +134,10 @@ async fn run_config(state: &AppState, input: &RunIn) -> ApiResult<RunConfig> {
             let (endpoint, secret) =
                 state.store.read(move |conn| Ok((endpoints::get(conn, &id)?, secrets::current(conn, &id)?))).await?;
             let endpoint = endpoint.ok_or_else(|| ApiError::not_found("endpoint"))?;
-            (Target::parse(&endpoint.url, &endpoint.headers).map_err(bad_target)?, secret)
+            let mut target = Target::parse(&endpoint.url, &endpoint.headers).map_err(bad_target)?;
+            // Sent the way this endpoint's deliveries are, so its receiver reads them.
+            target.header_style = endpoint.header_style;
+            (target, secret)
         }
     };
     let mut config = RunConfig::new(target);

@@ -104,6 +104,8 @@ pub enum RunError {
 pub struct Target {
     pub url: url::Url,
     pub headers: reqwest::header::HeaderMap,
+    /// `webhook-*` or `svix-*` names for the id, timestamp and signature headers.
+    pub header_style: crate::model::HeaderStyle,
 }
 
 impl Target {
@@ -124,7 +126,7 @@ impl Target {
                 _ => return Err(RunError::BadHeader(name.clone())),
             }
         }
-        Ok(Self { url, headers: map })
+        Ok(Self { url, headers: map, header_style: crate::model::HeaderStyle::default() })
     }
 }
 

@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::model::{ResponseRecord, Target};
+use crate::model::HeaderStyle;
 
 /// How much of an answer's body a report keeps.
 pub const BODY_KEEP_BYTES: usize = 20 * 1024;
@@ -128,10 +129,14 @@ impl Sender {
             }
         };
         put("content-type", "application/json");
-        put("webhook-id", &request.msg_id);
-        put("webhook-timestamp", &request.timestamp.to_string());
-        if let Some(signature) = &request.signature {
-            put("webhook-signature", signature);
+        let [id, timestamp, signature] = match self.target.header_style {
+            HeaderStyle::Webhook => ["webhook-id", "webhook-timestamp", "webhook-signature"],
+            HeaderStyle::Svix => ["svix-id", "svix-timestamp", "svix-signature"],
+        };
+        put(id, &request.msg_id);
+        put(timestamp, &request.timestamp.to_string());
+        if let Some(value) = &request.signature {
+            put(signature, value);
         }
         put("x-hooky-event", &request.event_name);
         put("x-hooky-run", "qa");
