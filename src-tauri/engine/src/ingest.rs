@@ -131,8 +131,11 @@ pub async fn accept_with(
     for fresh in fresh {
         if fresh.claimed {
             delivery.start_fresh(fresh.due, fresh.endpoint);
-        } else {
-            left_to_scheduler = true; // the endpoint is at its claim cap
+        } else if !delivery.is_saturated(&fresh.endpoint) {
+            // A slot came free since the claim failed. While the endpoint stays at its cap, the
+            // release that takes it below the cap wakes the scheduler, after this commit; waking
+            // it for every trigger to a hanging or throttled endpoint would cost a pass each.
+            left_to_scheduler = true;
         }
     }
     if left_to_scheduler {

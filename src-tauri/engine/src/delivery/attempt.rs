@@ -39,7 +39,8 @@ impl DeliveryEngine {
             () = cancel.cancelled() => None,
         };
         self.release(&id, &endpoint);
-        let (status, retry_scheduled) = outcome?;
+        let (status, retry_scheduled, succeeded) = outcome?;
+        self.inner.limits.record(&endpoint.id, succeeded);
         // Woken only now: while the claim was held, a pass would skip the row as taken and
         // then sleep past its (possibly very near, e.g. under time warp) due time.
         if retry_scheduled {
@@ -48,13 +49,13 @@ impl DeliveryEngine {
         Some(status)
     }
 
-    /// The status after the attempt, and whether a retry was scheduled.
+    /// The status after the attempt, whether a retry was scheduled, and whether it succeeded.
     async fn attempt(
         &self,
         due: DueDelivery,
         endpoint: &Endpoint,
         trigger: AttemptTrigger,
-    ) -> Option<(DeliveryStatus, bool)> {
+    ) -> Option<(DeliveryStatus, bool, bool)> {
         let _slot = self.inner.limits.acquire(endpoint).await?;
         let sent = sender::send(
             &self.inner.client,
@@ -71,7 +72,9 @@ impl DeliveryEngine {
         let id = due.id.clone();
         match self.record(due.id, endpoint.clone(), trigger, sent, due.payload).await {
             Ok(recorded) => {
-                let outcome = recorded.as_ref().map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some()));
+                let outcome = recorded
+                    .as_ref()
+                    .map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some(), r.attempt.succeeded));
                 self.publish(recorded);
                 outcome
             }

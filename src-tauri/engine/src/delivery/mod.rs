@@ -289,6 +289,11 @@ impl DeliveryEngine {
         self.release_claim(id);
     }
 
+    /// Whether the endpoint holds as many claims as it may.
+    pub(crate) fn is_saturated(&self, endpoint: &Endpoint) -> bool {
+        self.claims().per_endpoint.get(&endpoint.id).copied().unwrap_or(0) >= claim_cap(endpoint)
+    }
+
     fn try_claim(&self, id: &DeliveryId, endpoint: &Endpoint) -> bool {
         let mut claims = self.claims();
         let held = claims.per_endpoint.get(&endpoint.id).copied().unwrap_or(0);
