@@ -13,6 +13,7 @@ pub mod endpoint_service;
 pub mod fixtures;
 pub mod har;
 pub mod history;
+mod http_text;
 pub mod ids;
 pub mod ingest;
 pub mod jobs;

@@ -3,8 +3,6 @@
 //! No token: a webhook sender (Hooky's delivery engine, or any other tool) cannot send
 //! one. The Host and Origin guard still applies, like on the trigger route.
 
-use std::collections::BTreeMap;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -14,26 +12,12 @@ use axum::response::{IntoResponse, Response};
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::catchers::{Answer, Incoming};
+use crate::http_text::header_text;
 
 /// The catcher's name: the path segment after `/catch/`.
 fn catcher_name(path: &str) -> &str {
     let rest = path.strip_prefix("/catch/").unwrap_or("");
     rest.split('/').next().unwrap_or("")
-}
-
-/// Lower-case names; a repeated header's values joined with `, `.
-fn header_map(headers: &HeaderMap) -> BTreeMap<String, String> {
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        map.entry(name.as_str().to_owned())
-            .and_modify(|joined| {
-                joined.push_str(", ");
-                joined.push_str(&value);
-            })
-            .or_insert(value);
-    }
-    map
 }
 
 /// Deliver to a catcher
@@ -70,7 +54,7 @@ pub async fn catch_request(
         method: method.to_string(),
         path: uri.path().to_owned(),
         query: uri.query().map(str::to_owned),
-        headers: header_map(&headers),
+        headers: header_text(&headers),
         body,
     };
     let catchers = state.catchers.clone();

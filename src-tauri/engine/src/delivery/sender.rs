@@ -1,12 +1,11 @@
 //! Sends one attempt over HTTP and describes what happened.
 
-use std::collections::BTreeMap;
-use std::error::Error as _;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::retry::parse_retry_after;
+use crate::http_text::{self, error_chain, header_text};
 use crate::model::{AttemptError, AttemptRequest, AttemptResponse, Endpoint, ErrorClass, HeaderStyle, PayloadFormat};
 use crate::signing;
 
@@ -108,27 +107,13 @@ pub fn request_headers(outgoing: &Outgoing<'_>, body: &str, timestamp: i64) -> H
     headers
 }
 
-fn header_map_to_btree(headers: &HeaderMap) -> BTreeMap<String, String> {
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        map.entry(name.as_str().to_owned())
-            .and_modify(|existing| {
-                existing.push_str(", ");
-                existing.push_str(&value);
-            })
-            .or_insert(value);
-    }
-    map
-}
-
 pub async fn send(client: &reqwest::Client, outgoing: Outgoing<'_>) -> Sent {
     let started_at = SystemTime::now();
     let timestamp =
         started_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
     let body = request_body(&outgoing);
     let headers = request_headers(&outgoing, &body, timestamp);
-    let request = AttemptRequest { url: outgoing.endpoint.url.clone(), headers: header_map_to_btree(&headers), body };
+    let request = AttemptRequest { url: outgoing.endpoint.url.clone(), headers: header_text(&headers), body };
     let timeout = Duration::from_millis(u64::from(outgoing.endpoint.timeout_ms));
     let clock = Instant::now();
     let exchange = client.post(&outgoing.endpoint.url).headers(headers).body(request.body.clone()).send();
@@ -136,7 +121,7 @@ pub async fn send(client: &reqwest::Client, outgoing: Outgoing<'_>) -> Sent {
     let outcome = tokio::time::timeout(timeout, async {
         let response = exchange.await.map_err(|err| classify(&err))?;
         let status = response.status().as_u16();
-        let headers = header_map_to_btree(response.headers());
+        let headers = header_text(response.headers());
         let retry_after = response
             .headers()
             .get(reqwest::header::RETRY_AFTER)
@@ -160,31 +145,13 @@ pub async fn send(client: &reqwest::Client, outgoing: Outgoing<'_>) -> Sent {
 }
 
 /// Reads at most [`RESPONSE_BODY_CAP`] bytes and stops, so a huge or endless body costs nothing more.
-async fn read_capped(mut response: reqwest::Response) -> (String, bool, Option<AttemptError>) {
-    let mut body = Vec::new();
-    let mut truncated = false;
-    let mut error = None;
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = RESPONSE_BODY_CAP - body.len();
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
-                    truncated = true;
-                    break;
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(err) => {
-                let class = if err.is_timeout() { ErrorClass::Timeout } else { ErrorClass::Body };
-                error =
-                    Some(AttemptError { class, message: format!("reading the response body failed: {}", chain(&err)) });
-                break;
-            }
-        }
-    }
-    (String::from_utf8_lossy(&body).into_owned(), truncated, error)
+async fn read_capped(response: reqwest::Response) -> (String, bool, Option<AttemptError>) {
+    let (body, truncated, error) = http_text::read_capped(response, RESPONSE_BODY_CAP).await;
+    let error = error.map(|err| {
+        let class = if err.is_timeout() { ErrorClass::Timeout } else { ErrorClass::Body };
+        AttemptError { class, message: format!("reading the response body failed: {}", error_chain(&err)) }
+    });
+    (body, truncated, error)
 }
 
 fn status_error(status: u16) -> Option<AttemptError> {
@@ -205,23 +172,8 @@ fn timeout_error(timeout: Duration) -> AttemptError {
     }
 }
 
-/// The error and its sources in one line; reqwest's top-level message alone says little.
-fn chain(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        let part = inner.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = inner.source();
-    }
-    text
-}
-
 fn classify(err: &reqwest::Error) -> AttemptError {
-    let message = chain(err);
+    let message = error_chain(err);
     let lower = message.to_ascii_lowercase();
     let class = if err.is_timeout() {
         ErrorClass::Timeout

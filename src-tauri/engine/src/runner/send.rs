@@ -1,8 +1,6 @@
 //! Sends one request of a run and records the answer: status, latency, headers and the
 //! first 20 KB of the body. Paces requests when the run has a rate.
 
-use std::collections::BTreeMap;
-use std::error::Error as _;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -11,6 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::model::{ResponseRecord, Target};
+use crate::http_text::{error_chain, header_text, read_capped};
 use crate::model::HeaderStyle;
 
 /// How much of an answer's body a report keeps.
@@ -99,7 +98,7 @@ impl Sender {
             self.client.post(self.target.url.clone()).headers(self.headers(request)).body(request.body.clone());
         let outcome = tokio::select! {
             outcome = tokio::time::timeout(self.timeout, async {
-                let response = exchange.send().await.map_err(|err| chain(&err))?;
+                let response = exchange.send().await.map_err(|err| error_chain(&err))?;
                 let status = response.status().as_u16();
                 let headers = header_text(response.headers());
                 let (body, body_truncated) = read_start(response).await;
@@ -154,47 +153,8 @@ fn cancelled() -> Exchange {
 /// The error text of a request stopped by cancelling the run.
 pub const CANCELLED: &str = "the run was cancelled";
 
-/// Reads at most [`BODY_KEEP_BYTES`] and stops.
-async fn read_start(mut response: reqwest::Response) -> (String, bool) {
-    let mut body = Vec::new();
-    let mut truncated = false;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = BODY_KEEP_BYTES - body.len();
-        if chunk.len() > room {
-            body.extend_from_slice(&chunk[..room]);
-            truncated = true;
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    (String::from_utf8_lossy(&body).into_owned(), truncated)
-}
-
-fn header_text(headers: &HeaderMap) -> BTreeMap<String, String> {
-    let mut map: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        map.entry(name.as_str().to_owned())
-            .and_modify(|existing| {
-                existing.push_str(", ");
-                existing.push_str(&value);
-            })
-            .or_insert(value);
-    }
-    map
-}
-
-/// The error and its sources in one line; reqwest's top-level message alone says little.
-fn chain(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(inner) = source {
-        let part = inner.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = inner.source();
-    }
-    text
+/// Reads at most [`BODY_KEEP_BYTES`] and stops; a body cut short by an error keeps what came.
+async fn read_start(response: reqwest::Response) -> (String, bool) {
+    let (body, truncated, _error) = read_capped(response, BODY_KEEP_BYTES).await;
+    (body, truncated)
 }
