@@ -9,24 +9,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
 import { launch } from '../lib/browser.js';
-import { shot } from '../lib/shots.js';
+import { shot, stepper } from '../lib/shots.js';
 import { nav, row, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
 
-/** An ordered step that leaves a screenshot behind when it fails. */
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (step.page) await shot(step.page, `FAILED-catchers-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`).catch(() => {});
-      throw err;
-    }
-  });
-}
-/** @type {import('playwright-core').Page | null} */
-step.page = null;
+const step = stepper('catchers');
 
 describe('Catchers and time warp', () => {
   /** @type {Awaited<ReturnType<typeof startHooky>>} */

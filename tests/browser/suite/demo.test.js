@@ -6,23 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
 import { launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
-import { shot } from '../lib/shots.js';
+import { shot, stepper } from '../lib/shots.js';
 import { nav, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
 
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (step.page) await shot(step.page, `FAILED-demo-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => {});
-      throw err;
-    }
-  });
-}
-/** @type {import('playwright-core').Page | null} */
-step.page = null;
+const step = stepper('demo');
 
 /** The count a receiver node shows, from its `data-ok` / `data-failed` attribute. */
 async function count(page, receiver, kind) {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
 import { launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
-import { shot } from '../lib/shots.js';
+import { shot, stepper } from '../lib/shots.js';
 import { nav, row, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
@@ -26,18 +26,7 @@ async function eventOf(server, id) {
   return (await api(server, 'GET', `/api/v1/events/${id}`)).body;
 }
 
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      if (step.page) await shot(step.page, `FAILED-2x-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => {});
-      throw err;
-    }
-  });
-}
-/** @type {import('playwright-core').Page | null} */
-step.page = null;
+const step = stepper('2x');
 
 describe('Hooky toolkit', () => {
   let server;

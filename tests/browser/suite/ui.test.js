@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
 import { launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
-import { publish, shot } from '../lib/shots.js';
+import { publish, shot, stepper } from '../lib/shots.js';
 import { nav, row, setEditor, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
@@ -22,20 +22,7 @@ async function trigger(server, eventName, payload) {
   return (await res.json()).id;
 }
 
-/** An ordered step that leaves a screenshot behind when it fails. */
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      const current = step.page;
-      if (current) await shot(current, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`).catch(() => {});
-      throw err;
-    }
-  });
-}
-/** @type {import('playwright-core').Page | null} */
-step.page = null;
+const step = stepper('ui');
 
 describe('Hooky UI', () => {
   /** @type {Awaited<ReturnType<typeof startHooky>>} */
