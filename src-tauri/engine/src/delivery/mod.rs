@@ -10,6 +10,8 @@
 mod attempt;
 mod limits;
 pub mod retry;
+#[cfg(test)]
+mod schedule_tests;
 pub mod sender;
 mod time_warp;
 
@@ -29,7 +31,7 @@ use crate::store::deliveries::DueDelivery;
 use crate::store::{deliveries, endpoints, events, Store, StoreError};
 pub use time_warp::TimeWarpError;
 
-/// How many due deliveries one pass starts at most.
+/// How many due deliveries of one endpoint one pass starts at most.
 const BATCH: usize = 256;
 /// After a store error, wait this long before the next pass.
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
@@ -156,9 +158,12 @@ impl DeliveryEngine {
             if self.inner.cancel.is_cancelled() {
                 break;
             }
-            let pause = match self.dispatch_due().await {
+            // One clock reading for both steps: a row that falls due between them must be
+            // seen by one of them, not skipped by both and left for an hour.
+            let now = now_ms();
+            let pause = match self.dispatch_due(now).await {
                 Ok(true) => continue,
-                Ok(false) => self.until_next_due().await,
+                Ok(false) => self.until_next_due(now).await,
                 Err(err) => {
                     tracing::error!(error = %err, "delivery scheduler could not read the store");
                     Ok(ERROR_BACKOFF)
@@ -174,11 +179,16 @@ impl DeliveryEngine {
         tracing::debug!("delivery scheduler stopped");
     }
 
-    async fn until_next_due(&self) -> Result<Duration, StoreError> {
-        let now = now_ms();
-        let next = self.inner.store.read(move |conn| deliveries::next_due_after(conn, now)).await?;
+    /// How long to sleep until the first row due after `since`, the time the last pass read at.
+    async fn until_next_due(&self, since: i64) -> Result<Duration, StoreError> {
+        let enabled = self.enabled_endpoints().await?;
+        let next = self
+            .inner
+            .store
+            .read(move |conn| deliveries::next_due_after(conn, &enabled.keys().collect::<Vec<_>>(), since))
+            .await?;
         Ok(match next {
-            Some(at) => Duration::from_millis(u64::try_from(at - now).unwrap_or(0)),
+            Some(at) => Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)),
             None => IDLE_SLEEP,
         })
     }
@@ -209,41 +219,46 @@ impl DeliveryEngine {
     }
 
     /// Starts attempts for what is due. True when more may be due right away.
-    async fn dispatch_due(&self) -> Result<bool, StoreError> {
+    async fn dispatch_due(&self, now: i64) -> Result<bool, StoreError> {
         let enabled = self.enabled_endpoints().await?;
-        let (saturated, claimed) = {
+        // Per endpoint: how many rows to look at. Its claimed rows are still due in the table,
+        // so look past them; an endpoint at its cap is not looked at.
+        let wanted: Vec<(Arc<Endpoint>, usize)> = {
             let claims = self.claims();
-            let saturated: Vec<EndpointId> = enabled
+            enabled
                 .values()
-                .filter(|ep| claims.per_endpoint.get(&ep.id).copied().unwrap_or(0) >= claim_cap(ep))
-                .map(|ep| ep.id.clone())
-                .collect();
-            (saturated, claims.ids.len())
+                .filter_map(|ep| {
+                    let held = claims.per_endpoint.get(&ep.id).copied().unwrap_or(0);
+                    (held < claim_cap(ep)).then(|| (ep.clone(), held + BATCH.min(claim_cap(ep) - held)))
+                })
+                .collect()
         };
-        // Claimed rows are still due in the table, so look past them.
-        let limit = claimed + BATCH;
-        let now = now_ms();
+        if wanted.is_empty() {
+            return Ok(false);
+        }
         let engine = self.clone();
-        let endpoints = enabled.clone();
-        let (found, due) = self
+        let (more, due) = self
             .inner
             .store
             .read(move |conn| {
-                let ids = deliveries::due_ids(conn, now, &saturated, limit)?;
-                let found = ids.len();
-                // Claim here, before loading, so only the rows this pass will run are read in full.
-                let mine: Vec<DeliveryId> = ids
-                    .into_iter()
-                    .filter(|(id, endpoint_id)| endpoints.get(endpoint_id).is_some_and(|ep| engine.try_claim(id, ep)))
-                    .map(|(id, _)| id)
-                    .collect();
+                let mut more = false;
+                let mut mine = Vec::new();
+                for (endpoint, limit) in &wanted {
+                    let ids = deliveries::due_ids(conn, &endpoint.id, now, *limit)?;
+                    let found = ids.len();
+                    // Claim here, before loading, so only the rows this pass will run are read in full.
+                    let before = mine.len();
+                    mine.extend(ids.into_iter().filter(|id| engine.try_claim(id, endpoint)));
+                    more |= found == *limit && mine.len() > before;
+                }
                 match deliveries::load_due(conn, &mine, now) {
                     Ok(due) => {
                         // Claimed but no longer due (attempted meanwhile): give those back.
-                        for id in mine.iter().filter(|id| !due.iter().any(|d| &d.id == *id)) {
+                        let loaded: std::collections::HashSet<&DeliveryId> = due.iter().map(|d| &d.id).collect();
+                        for id in mine.iter().filter(|id| !loaded.contains(id)) {
                             engine.release_claim(id);
                         }
-                        Ok((found, due))
+                        Ok((more, due))
                     }
                     Err(err) => {
                         for id in &mine {
@@ -261,7 +276,7 @@ impl DeliveryEngine {
                 None => self.release_claim(&delivery.id),
             }
         }
-        Ok(found == limit && started > 0)
+        Ok(more && started > 0)
     }
 
     /// Runs an attempt of a delivery this engine has claimed.

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, Row};
 
 use super::StoreError;
@@ -117,34 +116,23 @@ pub fn for_events(conn: &Connection, event_ids: &[EventId]) -> Result<HashMap<Ev
     Ok(grouped)
 }
 
-/// Ids of active deliveries due at `now_ms` on enabled endpoints, oldest due first.
-/// `skip_endpoints` are endpoints already at their claim cap. Only ids, so looking past
-/// rows that are already claimed costs an index walk and no payload copies.
+/// Ids of one endpoint's active deliveries due at `now_ms`, oldest due first. Per endpoint, so
+/// a pass never walks the backlog of an endpoint that is already at its claim cap; only ids,
+/// so looking past rows that are already claimed costs an index walk and no payload copies.
 pub fn due_ids(
     conn: &Connection,
+    endpoint_id: &EndpointId,
     now_ms: i64,
-    skip_endpoints: &[EndpointId],
     limit: usize,
-) -> Result<Vec<(DeliveryId, EndpointId)>, StoreError> {
-    let mut args: Vec<Value> = vec![Value::Integer(now_ms)];
-    let mut skip = String::new();
-    if !skip_endpoints.is_empty() {
-        let placeholders: Vec<String> = (0..skip_endpoints.len()).map(|i| format!("?{}", i + 2)).collect();
-        skip = format!(" AND d.endpoint_id NOT IN ({})", placeholders.join(", "));
-        args.extend(skip_endpoints.iter().map(|id| Value::Text(id.as_str().into())));
-    }
-    args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-    let sql = format!(
-        "SELECT d.id, d.endpoint_id FROM deliveries d \
-         JOIN endpoints ep ON ep.id = d.endpoint_id AND ep.enabled = 1 \
-         WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= ?1{skip} \
-         ORDER BY d.next_attempt_at LIMIT ?{}",
-        args.len()
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args), |row| {
-        Ok((DeliveryId::from_db(row.get(0)?), EndpointId::from_db(row.get(1)?)))
-    })?;
+) -> Result<Vec<DeliveryId>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM deliveries \
+         WHERE endpoint_id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2 \
+         ORDER BY next_attempt_at LIMIT ?3",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows =
+        stmt.query_map(params![endpoint_id.as_str(), now_ms, limit], |row| Ok(DeliveryId::from_db(row.get(0)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -164,15 +152,20 @@ pub fn load_due(conn: &Connection, ids: &[DeliveryId], now_ms: i64) -> Result<Ve
     Ok(loaded)
 }
 
-/// The earliest scheduled attempt after `now_ms` on an enabled endpoint, if any.
-pub fn next_due_after(conn: &Connection, now_ms: i64) -> Result<Option<i64>, StoreError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT MIN(d.next_attempt_at) FROM deliveries d \
-             JOIN endpoints e ON e.id = d.endpoint_id AND e.enabled = 1 \
-             WHERE d.next_attempt_at > ?1",
-        )?
-        .query_row([now_ms], |row| row.get(0))?)
+/// The earliest scheduled attempt after `now_ms` on any of these endpoints, if any.
+pub fn next_due_after(conn: &Connection, endpoint_ids: &[&EndpointId], now_ms: i64) -> Result<Option<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT MIN(next_attempt_at) FROM deliveries WHERE endpoint_id = ?1 AND next_attempt_at > ?2",
+    )?;
+    let mut earliest: Option<i64> = None;
+    for endpoint_id in endpoint_ids {
+        let next: Option<i64> = stmt.query_row(params![endpoint_id.as_str(), now_ms], |row| row.get(0))?;
+        earliest = match (earliest, next) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(earliest)
 }
 
 /// What an attempt changed on its delivery.

@@ -160,6 +160,15 @@ CREATE TABLE demo_items (
     PRIMARY KEY (kind, id)
 ) STRICT, WITHOUT ROWID;
 "#,
+    r#"
+-- The scheduler looks for due rows one endpoint at a time, so an endpoint at its limit never
+-- makes a pass walk past its whole backlog.
+DROP INDEX deliveries_due;
+CREATE INDEX deliveries_due_by_endpoint ON deliveries (endpoint_id, next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+-- Replay only looks for failed deliveries; a delivery that succeeds never touches this index.
+DROP INDEX deliveries_by_status;
+CREATE INDEX deliveries_failed ON deliveries (updated_at) WHERE status = 'failed';
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -42,11 +42,20 @@ async fn hot_queries_use_their_indexes() {
                 "SELECT id FROM attempts WHERE delivery_id IN ('dlv_X') ORDER BY delivery_id, number",
                 "attempts_by_delivery",
             );
+            // The scheduler: one endpoint's due rows in due order, and its next due time.
+            let due = "SELECT id FROM deliveries WHERE endpoint_id = 'ep_X' AND next_attempt_at IS NOT NULL \
+                 AND next_attempt_at <= 5 ORDER BY next_attempt_at LIMIT 10";
+            assert_indexed(conn, due, "deliveries_due_by_endpoint");
+            assert!(!plan(conn, due).contains("TEMP B-TREE"), "no sort: {}", plan(conn, due));
             assert_indexed(
                 conn,
-                "SELECT d.id FROM deliveries d JOIN endpoints ep ON ep.id = d.endpoint_id AND ep.enabled = 1 \
-                 WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= 5 ORDER BY d.next_attempt_at LIMIT 10",
-                "deliveries_due",
+                "SELECT MIN(next_attempt_at) FROM deliveries WHERE endpoint_id = 'ep_X' AND next_attempt_at > 5",
+                "deliveries_due_by_endpoint",
+            );
+            assert_indexed(
+                conn,
+                "SELECT id FROM deliveries WHERE status = 'failed' AND updated_at >= 5 ORDER BY updated_at",
+                "deliveries_failed",
             );
             // Caught requests: newest-first paging, and the per-insert trim to 1,000.
             for sql in [
