@@ -8,6 +8,7 @@
 pub mod attempts;
 pub mod catchers;
 pub mod caught_requests;
+mod checkpoint;
 pub mod deliveries;
 pub mod demo_items;
 pub mod endpoints;
@@ -97,6 +98,8 @@ impl Store {
         let mut writer_conn = Connection::open(path)?;
         writer_conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&writer_conn)?;
+        // Checkpoints run on their own thread (see `checkpoint`), not inside a commit.
+        writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrations::migrate(&mut writer_conn)?;
         secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
 
@@ -105,10 +108,11 @@ impl Store {
             .with_init(|conn| configure(conn));
         let readers = r2d2::Pool::builder().max_size(READERS).min_idle(Some(1)).build(manager)?;
 
+        let nudge = checkpoint::start(path)?;
         let (sender, receiver) = mpsc::unbounded_channel();
         std::thread::Builder::new()
             .name("hooky-store-writer".into())
-            .spawn(move || run_writer(writer_conn, receiver))
+            .spawn(move || run_writer(writer_conn, receiver, &nudge))
             .map_err(|err| StoreError::Task(err.to_string()))?;
         Ok(Self { writer: sender, readers })
     }
@@ -172,7 +176,7 @@ fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R,
     }
 }
 
-fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
+fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>, nudge: &checkpoint::Nudge) {
     let mut batch = VecDeque::with_capacity(MAX_JOBS_PER_COMMIT);
     while let Some(first) = jobs.blocking_recv() {
         batch.push_back(first);
@@ -185,6 +189,7 @@ fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>) {
         while !batch.is_empty() {
             run_transaction(&conn, &mut batch);
         }
+        nudge.committed();
     }
 }
 
