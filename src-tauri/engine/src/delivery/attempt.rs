@@ -166,7 +166,12 @@ impl DeliveryEngine {
                     };
                     endpoints::record_outcome(conn, &endpoint, outcome)?
                 };
-                let event_status = events::refresh_status(conn, &before.event_id)?;
+                // An event's status follows its deliveries', so it can only change when this one's did.
+                let event_status = if decision.status == state.status {
+                    events::status(conn, &before.event_id)?
+                } else {
+                    events::refresh_status(conn, &before.event_id)?
+                };
                 let delivery = DeliverySummary {
                     status: decision.status,
                     attempt_count: before.summary.attempt_count + 1,

@@ -1,7 +1,7 @@
 //! Queries on the `events` table.
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::StoreError;
 use crate::ids::{EndpointId, EventId};
@@ -66,6 +66,15 @@ pub fn refresh_status(conn: &Connection, id: &EventId) -> Result<EventStatus, St
     conn.prepare_cached("UPDATE events SET status = ?2 WHERE id = ?1 AND status != ?2")?
         .execute(params![id.as_str(), status])?;
     Ok(EventStatus::parse(&status).unwrap_or(EventStatus::Pending))
+}
+
+/// The stored status of an event (pending if it is gone).
+pub fn status(conn: &Connection, id: &EventId) -> Result<EventStatus, StoreError> {
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM events WHERE id = ?1")?
+        .query_row([id.as_str()], |row| row.get(0))
+        .optional()?;
+    Ok(status.as_deref().and_then(EventStatus::parse).unwrap_or(EventStatus::Pending))
 }
 
 fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
