@@ -29,6 +29,9 @@ pub struct BenchArgs {
     /// Rounds of the memory workload [default: 10, or 3 with --quick]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     memory_rounds: Option<u16>,
+    /// Events per delivery run [default: 100000, or 1000 with --quick]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..))]
+    events: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -56,8 +59,8 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         Mode {
             load_time: Duration::from_secs(1),
             idle_time: Duration::from_secs(2),
-            events: 1_000,
-            scale_events: 20_000,
+            events: args.events.unwrap_or(1_000),
+            scale_events: args.events.unwrap_or(100_000),
             footprint_rounds: 1,
             memory_rounds: args.memory_rounds.map_or(3, usize::from),
             memory_events: 500,
@@ -66,7 +69,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         Mode {
             load_time: Duration::from_secs(10),
             idle_time: Duration::from_secs(10),
-            events: 20_000,
+            events: args.events.unwrap_or(100_000),
             scale_events: 1_000_000,
             footprint_rounds: 3,
             memory_rounds: args.memory_rounds.map_or(10, usize::from),
