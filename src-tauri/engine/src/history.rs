@@ -4,9 +4,18 @@ use crate::ids::{DeliveryId, EventId};
 use crate::model::time::from_ms;
 use crate::model::{DeliveryOut, EventOut, EventPage, EventSummary};
 use crate::store::events::{created_at, EventFilter};
-use crate::store::{attempts, deliveries, events, Store, StoreError};
+use crate::store::{attempts, deliveries, events, search, Store, StoreError};
 
 pub async fn event_page(store: &Store, filter: EventFilter) -> Result<EventPage, StoreError> {
+    if filter.text.is_some() {
+        // The index is written in batches: bring it up to date so the search sees every event.
+        store
+            .write(|conn| {
+                search::ask_flush(conn);
+                Ok(())
+            })
+            .await?;
+    }
     store
         .read(move |conn| {
             // One extra row tells whether another page follows.

@@ -32,7 +32,10 @@ use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use tokio::sync::oneshot;
 
 /// How many waiting write jobs share one transaction at most.
 const MAX_JOBS_PER_COMMIT: usize = 512;
@@ -79,7 +82,7 @@ type WriteJob = Box<dyn FnOnce(Result<&Connection, &StoreError>) -> Finish + Sen
 
 #[derive(Clone)]
 pub struct Store {
-    writer: mpsc::UnboundedSender<WriteJob>,
+    writer: mpsc::Sender<WriteJob>,
     readers: r2d2::Pool<SqliteConnectionManager>,
 }
 
@@ -102,6 +105,7 @@ impl Store {
         writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrations::migrate(&mut writer_conn)?;
         secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
+        search::recover(&writer_conn, crate::model::time::now_ms())?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -109,7 +113,7 @@ impl Store {
         let readers = r2d2::Pool::builder().max_size(READERS).min_idle(Some(1)).build(manager)?;
 
         let nudge = checkpoint::start(path)?;
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = mpsc::channel();
         std::thread::Builder::new()
             .name("hooky-store-writer".into())
             .spawn(move || run_writer(writer_conn, receiver, &nudge))
@@ -176,35 +180,59 @@ fn in_savepoint<R>(conn: &Connection, job: impl FnOnce(&Connection) -> Result<R,
     }
 }
 
-fn run_writer(conn: Connection, mut jobs: mpsc::UnboundedReceiver<WriteJob>, nudge: &checkpoint::Nudge) {
+fn run_writer(conn: Connection, jobs: mpsc::Receiver<WriteJob>, nudge: &checkpoint::Nudge) {
     let mut batch = VecDeque::with_capacity(MAX_JOBS_PER_COMMIT);
-    while let Some(first) = jobs.blocking_recv() {
-        batch.push_back(first);
+    let mut last_flush = Instant::now();
+    loop {
+        // Queued search texts set a deadline: with no job by then, a transaction of its own flushes them.
+        let first = match search::flush_deadline(last_flush) {
+            Some(deadline) => match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+            None => match jobs.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            },
+        };
+        batch.extend(first);
         while batch.len() < MAX_JOBS_PER_COMMIT {
             match jobs.try_recv() {
                 Ok(job) => batch.push_back(job),
                 Err(_) => break,
             }
         }
-        while !batch.is_empty() {
-            run_transaction(&conn, &mut batch);
+        loop {
+            if run_transaction(&conn, &mut batch, &mut last_flush) {
+                nudge.committed();
+            }
+            if batch.is_empty() {
+                break;
+            }
         }
-        nudge.committed();
+    }
+    // Stopping: what is still queued goes into the index now.
+    if search::flush_deadline(last_flush).is_some() {
+        search::ask_flush(&conn);
+        run_transaction(&conn, &mut batch, &mut last_flush);
     }
 }
 
-/// Runs jobs from the front of `pending` in one transaction and commits them. If SQLite rolls
-/// the whole transaction back by itself (e.g. on a full disk or an I/O error), the jobs run so
+/// Runs jobs from the front of `pending` in one transaction and commits them, flushing the
+/// search index in it when that is due. Returns whether it committed. If SQLite rolls the
+/// whole transaction back by itself (e.g. on a full disk or an I/O error), the jobs run so
 /// far are told it failed and the rest stay in `pending` for a new transaction: otherwise they
 /// would commit one by one in autocommit while their callers hear of a failed commit.
-fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>) {
+fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flush: &mut Instant) -> bool {
     if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
         let err = StoreError::from(err);
         tracing::error!(error = %err, "could not begin a write transaction");
         for job in pending.drain(..) {
             job(Err(&err))(None);
         }
-        return;
+        search::settled(false, false);
+        return false;
     }
     let mut finishers: Vec<Finish> = Vec::with_capacity(pending.len());
     while let Some(job) = pending.pop_front() {
@@ -212,14 +240,16 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>) {
         if conn.is_autocommit() {
             let err = StoreError::WriteFailed("SQLite rolled the transaction back".into());
             tracing::error!(error = %err, "write transaction lost");
-            search::forget_since(0);
+            search::settled(false, false);
             for finish in finishers {
                 finish(Some(&err));
             }
-            return;
+            return false;
         }
     }
-    let commit_error = match search::flush_pending(conn) {
+    let flushing = search::flush_due(*last_flush);
+    let flushed = if flushing { search::flush(conn, crate::model::time::now_ms()) } else { Ok(()) };
+    let commit_error = match flushed {
         Ok(()) => conn.execute_batch("COMMIT").err().map(StoreError::from),
         Err(err) => Some(err),
     };
@@ -227,9 +257,14 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>) {
         tracing::error!(error = %err, "write transaction failed to commit");
         let _ = conn.execute_batch("ROLLBACK");
     }
+    search::settled(commit_error.is_none(), flushing);
+    if flushing {
+        *last_flush = Instant::now();
+    }
     for finish in finishers {
         finish(commit_error.as_ref());
     }
+    commit_error.is_none()
 }
 
 #[cfg(test)]
