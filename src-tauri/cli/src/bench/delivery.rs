@@ -33,7 +33,7 @@ async fn deliveries_per_second(events: u64, healthy: usize, faulty: bool) -> Res
     }
     // End to end: the clock runs from the first trigger to the last attempt logged.
     let started = Instant::now();
-    engine.fire(events, 32, order_event).await?;
+    engine.fire(events, 64, order_event).await?;
     let expected = events * healthy as u64;
     wait_until(SETTLE, || receiver.counters.received.load(Ordering::Relaxed) >= expected).await?;
     if !faulty {
