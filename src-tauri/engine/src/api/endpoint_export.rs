@@ -1,5 +1,5 @@
-//! `/api/v1/export/endpoints` and `/api/v1/import/endpoints`: endpoint settings as a
-//! document another Hooky can import.
+//! `/api/v1/export/endpoints` and `/api/v1/import/endpoints`: endpoint settings, and the
+//! catchers, as a document another Hooky can import.
 
 use std::collections::BTreeMap;
 
@@ -12,13 +12,13 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::endpoints::EndpointList;
+use super::catcher_export::{catchers_to_import, endpoint_indexes, ExportedCatcher};
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::export::{download, stamp};
 use super::extract::{ApiJson, ApiQuery};
 use super::AppState;
 use crate::bus::StreamMessage;
-use crate::model::{AutoDisable, Endpoint, EndpointIn, HeaderStyle, PayloadFormat};
+use crate::model::{AutoDisable, CatcherOut, Endpoint, EndpointIn, HeaderStyle, PayloadFormat};
 use crate::store::export;
 
 /// The version of the endpoints document.
@@ -51,6 +51,8 @@ pub struct EndpointsExport {
     /// 1.
     pub version: u32,
     pub endpoints: Vec<ExportedEndpoint>,
+    /// Every catcher, by name.
+    pub catchers: Vec<ExportedCatcher>,
 }
 
 /// The body of an import: an exported document.
@@ -60,6 +62,17 @@ pub struct EndpointsImport {
     /// Must be 1.
     pub version: u32,
     pub endpoints: Vec<EndpointIn>,
+    /// Absent in documents from before catchers were exported.
+    #[serde(default)]
+    pub catchers: Vec<ExportedCatcher>,
+}
+
+/// What an import created.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportedSetup {
+    /// The endpoints, in the document's order.
+    pub data: Vec<Endpoint>,
+    pub catchers: Vec<CatcherOut>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -98,33 +111,44 @@ pub async fn export_endpoints(
     ApiQuery(params): ApiQuery<ExportEndpointsParams>,
 ) -> ApiResult<Response> {
     let with_secrets = params.include_secrets.unwrap_or(false);
-    let rows = state.store.read(move |conn| export::endpoints_for_export(conn, with_secrets)).await?;
+    let (rows, catchers) = state
+        .store
+        .read(move |conn| Ok((export::endpoints_for_export(conn, with_secrets)?, export::catchers_for_export(conn)?)))
+        .await?;
+    let indexes = endpoint_indexes(rows.iter().map(|(endpoint, _)| &endpoint.id));
     let document = EndpointsExport {
         version: ENDPOINTS_VERSION,
         endpoints: rows.into_iter().map(|(endpoint, secret)| ExportedEndpoint::new(endpoint, secret)).collect(),
+        catchers: catchers.into_iter().map(|catcher| ExportedCatcher::new(catcher, &indexes, with_secrets)).collect(),
     };
     let body = serde_json::to_vec_pretty(&document)
         .map_err(|err| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", err.to_string()))?;
     Ok(download("application/json", &format!("hooky-endpoints-{}.json", stamp()), Body::from(body)))
 }
 
-/// Import endpoints
+/// Import endpoints and catchers
 ///
-/// Creates every endpoint of an exported document, with new ids, in one transaction:
-/// if one is invalid, none is created and the 422 names it, e.g. `endpoints[2].timeout_ms`.
+/// Creates every endpoint and catcher of an exported document, with new ids, in one transaction:
+/// if one is invalid, nothing is created and the 422 names it, e.g. `endpoints[2].timeout_ms`;
+/// if a catcher's name is taken here, nothing is created and the 409 names it, e.g. `catchers[0].name`.
+/// Endpoint URLs are kept as they are, including those of endpoints made for catchers.
 #[utoipa::path(post, path = "/api/v1/import/endpoints", tag = "export", security(("bearer" = [])),
     request_body = EndpointsImport,
-    responses((status = 201, description = "The endpoints created", body = EndpointList),
-        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "What was created", body = ImportedSetup),
+        (status = 400, body = ErrorBody), (status = 409, description = "A catcher's name is taken", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn import_endpoints(
     State(state): State<AppState>,
     ApiJson(document): ApiJson<EndpointsImport>,
-) -> ApiResult<(StatusCode, Json<EndpointList>)> {
+) -> ApiResult<(StatusCode, Json<ImportedSetup>)> {
     if document.version != ENDPOINTS_VERSION {
         return Err(ApiError::invalid_field("version", "version must be 1"));
     }
     if document.endpoints.len() > MAX_IMPORT {
         return Err(ApiError::invalid_field("endpoints", format!("at most {MAX_IMPORT} endpoints per import")));
+    }
+    if document.catchers.len() > MAX_IMPORT {
+        return Err(ApiError::invalid_field("catchers", format!("at most {MAX_IMPORT} catchers per import")));
     }
     let now = Utc::now();
     let mut created = Vec::with_capacity(document.endpoints.len());
@@ -135,11 +159,21 @@ pub async fn import_endpoints(
         })?;
         created.push(endpoint);
     }
-    let stored = created.clone();
-    state.store.write(move |conn| export::insert_endpoints(conn, &stored)).await?;
+    let catchers = catchers_to_import(document.catchers, &created, now)?;
+    let (stored, stored_catchers) = (created.clone(), catchers.clone());
+    let taken = state.store.write(move |conn| export::insert_setup(conn, &stored, &stored_catchers)).await?;
+    if let Some(index) = taken {
+        let name = catchers.get(index).map_or("", |catcher| catcher.name.as_str());
+        let message = format!("a catcher named {name:?} already exists");
+        return Err(ApiError {
+            field: Some(format!("catchers[{index}].name")),
+            ..ApiError::new(StatusCode::CONFLICT, "name_taken", message)
+        });
+    }
     for endpoint in &created {
         state.delivery.endpoint_changed(&endpoint.id);
         state.bus.publish(StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint.clone()) });
     }
-    Ok((StatusCode::CREATED, Json(EndpointList { data: created })))
+    let catchers = state.catchers.imported(catchers);
+    Ok((StatusCode::CREATED, Json(ImportedSetup { data: created, catchers })))
 }

@@ -1,6 +1,7 @@
 //! The HTTP API: one router per resource, merged under the security layers.
 
 mod catch;
+mod catcher_export;
 mod catchers;
 mod clear;
 mod deliveries;

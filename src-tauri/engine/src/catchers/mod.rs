@@ -162,6 +162,19 @@ impl Catchers {
         Ok(out)
     }
 
+    /// Announces catchers an import has stored, each at the start of its status sequence.
+    pub fn imported(&self, stored: Vec<Catcher>) -> Vec<CatcherOut> {
+        stored
+            .into_iter()
+            .map(|catcher| {
+                self.inner.positions.reset(&catcher.id);
+                let out = self.out(CatcherRow { catcher, request_count: 0, last_request_at_ms: None });
+                self.announce(&out);
+                out
+            })
+            .collect()
+    }
+
     /// The endpoint `subscribe` asks for, built as `POST /api/v1/endpoints` would build it.
     fn endpoint_for(&self, name: &str, subscribe: SubscribeIn) -> Result<Endpoint, ValidationError> {
         let input = EndpointIn {

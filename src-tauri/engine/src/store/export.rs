@@ -1,12 +1,12 @@
-//! Reading history in pages for export, and the endpoints to export or import.
+//! Reading history in pages for export, and the endpoints and catchers to export or import.
 
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
 use super::events::EventRow;
-use super::{deliveries, endpoints, secrets, StoreError};
+use super::{catchers, deliveries, endpoints, secrets, StoreError};
 use crate::ids::EventId;
-use crate::model::{Endpoint, EventOut, EventStatus};
+use crate::model::{Catcher, Endpoint, EventOut, EventStatus};
 
 /// Which events to export: ids bound the time range because ids sort by time.
 #[derive(Debug, Clone, Default)]
@@ -83,11 +83,29 @@ pub fn endpoints_for_export(
     Ok(out)
 }
 
-/// Inserts validated endpoints (with their secrets). The caller's write job is one
-/// savepoint, so an error leaves none of them behind.
-pub fn insert_endpoints(conn: &Connection, new: &[Endpoint]) -> Result<(), StoreError> {
+/// Every catcher, by name.
+pub fn catchers_for_export(conn: &Connection) -> Result<Vec<Catcher>, StoreError> {
+    Ok(catchers::list(conn)?.into_iter().map(|row| row.catcher).collect())
+}
+
+/// Inserts validated endpoints (with their secrets) and catchers, or nothing: when a
+/// catcher's name is taken, returns its index before writing anything. The caller's
+/// write job is one savepoint, so an error leaves none of them behind either.
+pub fn insert_setup(
+    conn: &Connection,
+    new: &[Endpoint],
+    new_catchers: &[Catcher],
+) -> Result<Option<usize>, StoreError> {
+    for (index, catcher) in new_catchers.iter().enumerate() {
+        if catchers::name_taken(conn, &catcher.name)? {
+            return Ok(Some(index));
+        }
+    }
     for endpoint in new {
         endpoints::insert(conn, endpoint)?;
     }
-    Ok(())
+    for catcher in new_catchers {
+        catchers::insert(conn, catcher)?;
+    }
+    Ok(None)
 }
