@@ -99,8 +99,13 @@ async fn catchers_round_trip_into_another_engine() {
     assert_eq!(named(&imported, "shared")["verify"], json!({"endpoint_id": target_plain["id"]}));
     assert_eq!(named(&imported, "fixed")["verify"], json!({"secret": secret}));
     assert_eq!(named(&imported, "bare")["verify"], Value::Null);
-    // Endpoint URLs are kept as exported, also for a catcher's own endpoint.
-    assert_eq!(target_orders["url"], source.url("/catch/orders"));
+    // A catcher's own endpoint now delivers to the imported catcher; other URLs are kept.
+    assert_ne!(source.url("/catch/orders"), target.url("/catch/orders"), "two engines, two ports");
+    assert_eq!(target_orders["url"], target.url("/catch/orders"));
+    assert_eq!(
+        target_plain["url"],
+        named(&get_json(&source, "/api/v1/endpoints").await["data"].as_array().unwrap().clone(), "plain")["url"]
+    );
     assert_eq!(target_orders["event_filter"], json!(["order.*"]));
 
     // They answer as scripted, each from the start of its sequence.

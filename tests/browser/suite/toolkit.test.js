@@ -216,9 +216,16 @@ describe('Hooky toolkit', () => {
     const bad = { version: 1, endpoints: [{ url: good.url, event_filter: ['**'] }, { url: good.url, timeout_ms: 5 }] };
     await file.setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
     await page.getByRole('alert').filter({ hasText: 'endpoints[1].timeout_ms' }).waitFor(WAIT);
-    const okDoc = { version: 1, endpoints: [{ url: good.url, name: 'Imported hook', event_filter: ['**'] }] };
+    const okDoc = {
+      version: 1,
+      endpoints: [{ url: good.url, name: 'Imported hook', event_filter: ['**'] }],
+      catchers: [{ name: 'imported-mock' }],
+    };
     await file.setInputFiles({ name: 'ok.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(okDoc)) });
-    await page.getByRole('status').filter({ hasText: 'Imported 1 endpoint' }).waitFor(WAIT);
+    await page.getByRole('status').filter({ hasText: 'Imported 1 endpoint and 1 catcher' }).waitFor(WAIT);
+    const mock = (await api(server, 'GET', '/api/v1/catchers')).body.data.find((c) => c.name === 'imported-mock');
+    assert.ok(mock, 'the imported catcher exists');
+    await api(server, 'DELETE', `/api/v1/catchers/${mock.id}`);
     const names = (await api(server, 'GET', '/api/v1/endpoints')).body.data.map((e) => e.name);
     assert.ok(names.includes('Imported hook'));
     await api(server, 'DELETE', `/api/v1/endpoints/${(await api(server, 'GET', '/api/v1/endpoints')).body.data.find((e) => e.name === 'Imported hook').id}`);

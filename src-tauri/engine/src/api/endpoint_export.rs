@@ -18,7 +18,7 @@ use super::export::{download, stamp};
 use super::extract::{ApiJson, ApiQuery};
 use super::AppState;
 use crate::bus::StreamMessage;
-use crate::model::{AutoDisable, CatcherOut, Endpoint, EndpointIn, HeaderStyle, PayloadFormat};
+use crate::model::{AutoDisable, Catcher, CatcherOut, Endpoint, EndpointIn, HeaderStyle, PayloadFormat};
 use crate::store::export;
 
 /// The version of the endpoints document.
@@ -160,6 +160,7 @@ pub async fn import_endpoints(
         created.push(endpoint);
     }
     let catchers = catchers_to_import(document.catchers, &created, now)?;
+    retarget_catcher_endpoints(&mut created, &catchers, &state.catchers);
     let (stored, stored_catchers) = (created.clone(), catchers.clone());
     let taken = state.store.write(move |conn| export::insert_setup(conn, &stored, &stored_catchers)).await?;
     if let Some(index) = taken {
@@ -176,4 +177,26 @@ pub async fn import_endpoints(
     }
     let catchers = state.catchers.imported(catchers);
     Ok((StatusCode::CREATED, Json(ImportedSetup { data: created, catchers })))
+}
+
+/// A catcher's own endpoint delivered to `/catch/{name}` on the exporting Hooky; after import it
+/// delivers to the same catcher here, whatever port each one listens on. Other URLs stay as they are.
+fn retarget_catcher_endpoints(endpoints: &mut [Endpoint], catchers: &[Catcher], here: &crate::catchers::Catchers) {
+    for catcher in catchers {
+        let Some(endpoint) = endpoints.iter_mut().find(|e| Some(&e.id) == catcher.endpoint_id.as_ref()) else {
+            continue;
+        };
+        let points_at_a_catcher = url::Url::parse(&endpoint.url).is_ok_and(|url| {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(name)) => name == "localhost",
+                None => false,
+            };
+            loopback && url.path() == format!("/catch/{}", catcher.name)
+        });
+        if points_at_a_catcher {
+            endpoint.url = here.url_for(&catcher.name);
+        }
+    }
 }

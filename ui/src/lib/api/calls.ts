@@ -21,6 +21,7 @@ import type {
   Endpoint,
   EndpointsExport,
   EndpointsImport,
+  ImportedSetup,
   JobOut,
   RecoverOut,
   RetentionSettings,
@@ -68,7 +69,7 @@ export interface ToolsApi {
   /** Deletes every event; the count deleted. */
   clearEvents(): Promise<number>;
   exportEndpoints(includeSecrets: boolean): Promise<EndpointsExport>;
-  importEndpoints(body: EndpointsImport): Promise<Endpoint[]>;
+  importEndpoints(body: EndpointsImport): Promise<ImportedSetup>;
 }
 
 export interface EndpointsApi {
@@ -178,7 +179,7 @@ export function apiOver(client: ApiClient): Api {
       unwrap(await client.DELETE('/api/v1/events', { params: { query: { confirm: 'all' } } })).deleted_events,
     exportEndpoints: async (includeSecrets) =>
       unwrap(await client.GET('/api/v1/export/endpoints', { params: { query: { include_secrets: includeSecrets } } })),
-    importEndpoints: async (body) => unwrap(await client.POST('/api/v1/import/endpoints', { body })).data,
+    importEndpoints: async (body) => unwrap(await client.POST('/api/v1/import/endpoints', { body })),
     info: async () => unwrap(await client.GET('/api/v1/info')),
     trigger: async (body) => unwrap(await client.POST('/api/v1/webhook_events/trigger', { body })),
     listCatchers: async () => unwrap(await client.GET('/api/v1/catchers')).data,

@@ -535,9 +535,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import endpoints
-         * @description Creates every endpoint of an exported document, with new ids, in one transaction:
-         *     if one is invalid, none is created and the 422 names it, e.g. `endpoints[2].timeout_ms`.
+         * Import endpoints and catchers
+         * @description Creates every endpoint and catcher of an exported document, with new ids, in one transaction:
+         *     if one is invalid, nothing is created and the 422 names it, e.g. `endpoints[2].timeout_ms`;
+         *     if a catcher's name is taken here, nothing is created and the 409 names it, e.g. `catchers[0].name`.
+         *     Endpoint URLs are kept as they are, including those of endpoints made for catchers.
          */
         post: operations["import_endpoints"];
         delete?: never;
@@ -1208,6 +1210,8 @@ export interface components {
             url?: string | null;
         };
         EndpointsExport: {
+            /** @description Every catcher, by name. */
+            catchers: components["schemas"]["ExportedCatcher"][];
             endpoints: components["schemas"]["ExportedEndpoint"][];
             /**
              * Format: int32
@@ -1217,6 +1221,8 @@ export interface components {
         };
         /** @description The body of an import: an exported document. */
         EndpointsImport: {
+            /** @description Absent in documents from before catchers were exported. */
+            catchers?: components["schemas"]["ExportedCatcher"][];
             endpoints: components["schemas"]["EndpointIn"][];
             /**
              * Format: int32
@@ -1304,6 +1310,18 @@ export interface components {
             /** @description Exact statuses accepted; empty means any 2xx. */
             status?: number[];
         };
+        /** @description One catcher, as exported and imported. */
+        ExportedCatcher: {
+            /**
+             * Format: int32
+             * @description The index in `endpoints` of the endpoint created with it (`subscribe`); null: none.
+             */
+            endpoint?: number | null;
+            /** @example orders */
+            name: string;
+            script?: components["schemas"]["ResponseScript"];
+            verify?: null | components["schemas"]["ExportedVerify"];
+        };
         /** @description One endpoint's settings, as exported; the same fields an endpoint is created with. */
         ExportedEndpoint: {
             auto_disable: components["schemas"]["AutoDisable"];
@@ -1326,6 +1344,19 @@ export interface components {
             /** Format: int32 */
             timeout_ms: number;
             url: string;
+        };
+        /**
+         * @description A catcher's signature check. At most one field is set; `{}` means its fixed secret was
+         *     withheld (exported without `include_secrets`), and it imports without a check.
+         */
+        ExportedVerify: {
+            /**
+             * Format: int32
+             * @description The index in `endpoints` of the endpoint whose secrets it checks with.
+             */
+            endpoint?: number | null;
+            /** @description A fixed secret; only with `include_secrets=true`. */
+            secret?: string | null;
         };
         /** @description One fixture file, parsed. */
         Fixture: {
@@ -1481,6 +1512,12 @@ export interface components {
             /** @example ok */
             status: string;
             version: string;
+        };
+        /** @description What an import created. */
+        ImportedSetup: {
+            catchers: components["schemas"]["CatcherOut"][];
+            /** @description The endpoints, in the document's order. */
+            data: components["schemas"]["Endpoint"][];
         };
         /** @example job_01JDQ8W6S4Z6R4D2Y7B9X3K5M1 */
         JobId: string;
@@ -4214,13 +4251,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The endpoints created */
+            /** @description What was created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EndpointList"];
+                    "application/json": components["schemas"]["ImportedSetup"];
                 };
             };
             400: {
@@ -4242,6 +4279,15 @@ export interface operations {
             };
             /** @description The Host header does not name Hooky's loopback address, or the Origin is foreign */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A catcher's name is taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

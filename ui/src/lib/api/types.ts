@@ -41,6 +41,7 @@ export type ErrorClassCounts = Schemas['ErrorClassCounts'];
 export type RetentionSettings = Schemas['RetentionSettings'];
 export type EndpointsExport = Schemas['EndpointsExport'];
 export type EndpointsImport = Schemas['EndpointsImport'];
+export type ImportedSetup = Schemas['ImportedSetup'];
 export type FixtureLibrary = Schemas['FixtureLibrary'];
 export type FixtureFile = Schemas['FixtureFile'];
 export type FixtureError = Schemas['FixtureError'];
