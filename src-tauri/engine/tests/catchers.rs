@@ -11,6 +11,7 @@ use std::time::Duration;
 use hooky_engine::signing;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use support::sse::read_until;
 use support::{attempts, delivery, expect_json, raw_http, text, TestEngine, WAIT};
 
 async fn create_catcher(engine: &TestEngine, body: Value) -> Value {
@@ -81,7 +82,7 @@ async fn subscribe_creates_an_endpoint_and_the_catcher_records_a_verified_delive
     assert_eq!(full["headers"]["webhook-id"], event_id);
     assert_eq!(full["headers"]["x-hooky-event"], "order.created");
 
-    let seen = read_until(&mut stream, "request.caught", catcher_id).await;
+    let seen = read_until(&mut stream, &mut String::new(), "request.caught", catcher_id).await;
     assert_eq!(seen["request"]["id"], summary["id"], "the stream announced the caught request");
 
     // After a rotation the previous secret still verifies during its grace period.
@@ -95,27 +96,6 @@ async fn subscribe_creates_an_endpoint_and_the_catcher_records_a_verified_delive
     assert_eq!((catcher["position"].as_u64(), catcher["request_count"].as_u64()), (Some(2), Some(2)));
     assert!(catcher["last_request_at"].is_string());
     engine.shutdown().await;
-}
-
-/// Reads the SSE body until a message of `kind` whose data mentions `needle` arrives.
-async fn read_until(response: &mut reqwest::Response, kind: &str, needle: &str) -> Value {
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            let event = message.lines().find_map(|l| l.strip_prefix("event:")).map(str::trim);
-            let data = message.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim).unwrap_or("");
-            if event == Some(kind) && data.contains(needle) {
-                return serde_json::from_str(data).unwrap();
-            }
-        }
-        let chunk = tokio::time::timeout_at(deadline, response.chunk()).await;
-        match chunk {
-            Ok(Ok(Some(bytes))) => buffer.push_str(&String::from_utf8_lossy(&bytes)),
-            other => panic!("no {kind} message mentioning {needle}: {other:?}; left over {buffer:?}"),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use support::sse::read_until;
 use support::{attempts, delivery, expect_json, text, Reply, TestEngine, TestReceiver, TOKEN};
 
 /// Generous: the lifecycle below takes about 15 s on an idle machine.
@@ -205,39 +206,17 @@ async fn the_stream_announces_a_change() {
     let mut stream = engine.client.get(engine.url(&format!("/api/v1/stream?token={TOKEN}"))).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
     let mut buffer = String::new();
-    read_until(&mut stream, &mut buffer, "ready").await;
+    read_until(&mut stream, &mut buffer, "ready", "").await;
 
     set_factor(&engine, json!(3600)).await;
-    let message = read_until(&mut stream, &mut buffer, "time_warp.changed").await;
+    let message = read_until(&mut stream, &mut buffer, "time_warp.changed", "").await;
     assert_eq!(message["type"], "time_warp_changed");
     assert_eq!(factor(&message["time_warp"]), 3600.0);
     assert_eq!(message["time_warp"]["enabled"], true);
 
     set_factor(&engine, Value::Null).await;
-    let message = read_until(&mut stream, &mut buffer, "time_warp.changed").await;
+    let message = read_until(&mut stream, &mut buffer, "time_warp.changed", "").await;
     assert_eq!(message["time_warp"]["enabled"], false);
     drop(stream);
     engine.shutdown().await;
-}
-
-/// Reads the SSE body until a message of `kind` arrives and returns its data.
-async fn read_until(response: &mut reqwest::Response, buffer: &mut String, kind: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            let event = message.lines().find_map(|l| l.strip_prefix("event:")).map(str::trim);
-            let data = message.lines().find_map(|l| l.strip_prefix("data:")).map(str::trim).unwrap_or("");
-            if event == Some(kind) {
-                return serde_json::from_str(data).unwrap_or(Value::Null);
-            }
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, response.chunk()).await {
-            Ok(Ok(Some(bytes))) => buffer.push_str(&String::from_utf8_lossy(&bytes)),
-            Ok(Ok(None)) => panic!("the stream ended before a {kind} message; got {buffer:?}"),
-            Ok(Err(err)) => panic!("reading the stream failed: {err}"),
-            Err(_) => panic!("no {kind} message within 10 s; left over: {buffer:?}"),
-        }
-    }
 }

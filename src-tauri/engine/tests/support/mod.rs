@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod receiver;
+pub mod sse;
 
 use std::net::SocketAddr;
 use std::path::Path;
