@@ -109,3 +109,50 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
     tx.commit()?;
     Ok(endpoint_ids)
 }
+
+/// A backlog: `events` stored events, each with a delivery due now to every endpoint in
+/// `endpoint_urls` (enabled, `max_in_flight` each), as if accepted while delivery was stopped.
+pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight: u32) -> Result<(), StoreError> {
+    drop(Store::open(path)?); // creates the schema
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    let tx = conn.transaction()?;
+    let now_ms = crate::model::time::now_ms();
+    let at = u64::try_from(now_ms).unwrap_or(0);
+    let endpoint_ids: Vec<String> =
+        (0..endpoint_urls.len()).map(|i| format!("ep_{}", Ulid::from_parts(at, i as u128))).collect();
+    for (i, (id, url)) in endpoint_ids.iter().zip(endpoint_urls).enumerate() {
+        tx.execute(
+            "INSERT INTO endpoints (id, url, name, description, event_filter, enabled, timeout_ms, retry_schedule, \
+             max_in_flight, headers, created_at, updated_at) VALUES (?1, ?2, ?3, '', '[\"**\"]', 1, 15000, '[5,300]', ?4, '{}', ?5, ?5)",
+            params![id, url, format!("receiver {i}"), max_in_flight, now_ms],
+        )?;
+    }
+    {
+        let mut event =
+            tx.prepare("INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, 'order.created', ?2, 'pending', ?3)")?;
+        let mut search = tx.prepare("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
+        let mut delivery = tx.prepare(
+            "INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
+        )?;
+        for i in 0..events {
+            let event_id = format!("evt_{}", Ulid::from_parts(at, u128::from(i)));
+            let payload = format!(
+                r#"{{"seq":{i},"order_id":"ord_{i:012}","amount_cents":{},"currency":"EUR","items":[{{"sku":"SKU-{:05}","qty":2}}]}}"#,
+                1000 + i % 9000,
+                i % 99999
+            );
+            event.execute(params![event_id, payload, now_ms])?;
+            search.execute(params![event_id, payload])?;
+            for (n, endpoint) in endpoint_ids.iter().enumerate() {
+                let delivery_id = format!("dlv_{}", Ulid::from_parts(at, (u128::from(i) << 8) | n as u128));
+                delivery.execute(params![delivery_id, event_id, endpoint, now_ms])?;
+            }
+        }
+    }
+    // Indexed above: nothing for the next open to catch up on.
+    tx.execute("UPDATE search_progress SET indexed_through = ?1", [now_ms + 1])?;
+    tx.commit()?;
+    Ok(())
+}
