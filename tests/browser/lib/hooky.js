@@ -96,3 +96,14 @@ export async function api(server, method, route, body) {
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
+
+/** Fires an event at the public trigger URL (no token); returns its id. */
+export async function trigger(server, eventName, payload) {
+  const res = await fetch(`${server.baseUrl}/api/v1/webhook_events/trigger`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ event_name: eventName, payload }),
+  });
+  if (res.status !== 202) throw new Error(`trigger ${eventName}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()).id;
+}

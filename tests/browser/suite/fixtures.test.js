@@ -163,13 +163,34 @@ describe('Fixtures and runs', () => {
 
     await shot(page, 'runs-results');
 
-    // A failed case opens onto the receiver's answer.
-    const badRow = results.locator('tr[data-case-kind=bad_signature][data-outcome=failed]').first();
+    // The case table renders only the rows in view; scrolling to the end brings the last one.
+    const caseRows = results.locator('[role=row][data-case-kind]');
+    const total = Number(await results.getByRole('table', { name: 'Cases' }).getAttribute('aria-rowcount')) - 1;
+    assert.ok(total >= 24 && (await caseRows.count()) < total, `${await caseRows.count()} of ${total} case rows rendered`);
+    const last = results.locator(`#case-${total}`);
+    await until(async () => {
+      // Rows measured on the way grow the list, so the end moves while scrolling.
+      await page.locator('.screen-body').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      return last.isVisible();
+    }, 'the last case after scrolling to the end');
+
+    // A problem's case link scrolls to that case and opens it onto the receiver's answer.
+    const firstBad = problems.locator('li[data-kind=bad_signature] button').first();
+    const badId = ((await firstBad.textContent()) ?? '').replace('#', '');
+    await firstBad.click();
+    const badRow = results.locator(`#case-${badId}`);
+    await badRow.waitFor(WAIT);
+    assert.equal(await badRow.getAttribute('data-outcome'), 'failed');
     assert.match((await badRow.textContent()) ?? '', /accepted a bad signature/);
-    await badRow.getByRole('button', { name: /Details of case/ }).click();
-    const detail = results.locator('.detail-row').first();
+    const details = badRow.getByRole('button', { name: /Details of case/ });
+    assert.equal(await details.getAttribute('aria-expanded'), 'true');
+    const detail = results.locator(`#case-detail-${badId}`);
     await detail.getByText('x-receiver: hooky-browser-suite').waitFor(WAIT);
     await shot(page, 'runs-cases');
+    // The keyboard still folds it away.
+    await details.focus();
+    await page.keyboard.press('Enter');
+    await detail.waitFor({ state: 'detached', ...WAIT });
 
     // The past runs list has it, and the report downloads as JSON.
     await page.getByRole('region', { name: 'Past runs' }).locator('a[data-run-id]').first().waitFor(WAIT);

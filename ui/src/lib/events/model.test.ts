@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessages, compareNewestFirst, insertSorted, mergeNames, mergeRows, rowLatency, summaryMatches, withDelivery } from './model';
+import {
+  applyMessages,
+  compareNewestFirst,
+  insertSorted,
+  mergeNames,
+  mergePage,
+  mergeRows,
+  rowLatency,
+  summaryMatches,
+  withDelivery,
+} from './model';
 import { created, delivery, event, updated } from '../test/fixtures';
 
 describe('applyMessages', () => {
@@ -141,5 +151,90 @@ describe('row helpers', () => {
     const names = ['a', 'c'];
     expect(mergeNames(names, ['c'])).toBe(names);
     expect(mergeNames(names, ['b'])).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('applyMessages under a search', () => {
+  it('adds no new row itself but asks for a refetch when an event is created', () => {
+    const fresh = event();
+    const result = applyMessages([], [created(fresh)], { q: 'cus_42' });
+    expect(result.rows).toEqual([]);
+    expect(result.refresh).toBe(true);
+  });
+
+  it('asks for a refetch when a row it does not hold gets a delivery update', () => {
+    const result = applyMessages([], [updated('evt_elsewhere', delivery({ status: 'failed' }), 'failed')], { q: 'cus_42' });
+    expect(result.refresh).toBe(true);
+    expect(result.missing).toEqual([]); // only the engine can tell whether it matches
+  });
+
+  it('keeps held rows live without a refetch', () => {
+    const d = delivery();
+    const held = event({ deliveries: [d] });
+    const done = { ...d, status: 'succeeded' as const, updated_at: '2026-01-01T00:00:05Z' };
+    const result = applyMessages([held], [updated(held.id, done, 'succeeded'), created(held)], { q: 'cus_42' });
+    expect(result.rows[0]?.status).toBe('succeeded');
+    expect(result.refresh).toBe(false);
+  });
+
+  it('never asks for a refetch without a search', () => {
+    const result = applyMessages([], [created(event()), updated('evt_x', delivery(), 'pending')], {});
+    expect(result.refresh).toBe(false);
+  });
+});
+
+describe('mergePage', () => {
+  const at = (s: number) => `2026-01-01T00:00:${String(s).padStart(2, '0')}Z`;
+
+  it('puts new matches above the rows shown, newest first', () => {
+    const old = event({ created_at: at(1) });
+    const a = event({ created_at: at(2) });
+    const b = event({ created_at: at(3) });
+    const result = mergePage([old], [b, a, old]);
+    expect(result.rows.map((r) => r.id)).toEqual([b.id, a.id, old.id]);
+    expect(result).toMatchObject({ added: 2, prepended: 2, updated: 0 });
+  });
+
+  it('slots a match older than the newest row at its place', () => {
+    const [e1, e2, e3] = [1, 2, 3].map((s) => event({ created_at: at(s) })) as [
+      ReturnType<typeof event>,
+      ReturnType<typeof event>,
+      ReturnType<typeof event>,
+    ];
+    const result = mergePage([e3, e1], [e3, e2, e1]);
+    expect(result.rows.map((r) => r.id)).toEqual([e3.id, e2.id, e1.id]);
+    expect(result).toMatchObject({ added: 1, prepended: 0 });
+  });
+
+  it('keeps the identity of rows the page does not change, and the array when nothing changes', () => {
+    const a = event({ created_at: at(2) });
+    const b = event({ created_at: at(1) });
+    const rows = [a, b];
+    const result = mergePage(rows, [{ ...a }, { ...b }]);
+    expect(result.rows).toBe(rows);
+    expect(result.updated).toBe(0);
+  });
+
+  it('keeps a live update newer than the fetched view, and takes a newer fetched one', () => {
+    const d1 = delivery({ endpoint_id: 'ep_A' });
+    const d2 = delivery({ endpoint_id: 'ep_B' });
+    const live = event({
+      status: 'succeeded',
+      deliveries: [{ ...d1, status: 'succeeded', updated_at: at(9) }, d2],
+    });
+    const fetched = { ...live, status: 'failed' as const, deliveries: [d1, { ...d2, status: 'failed' as const, updated_at: at(5) }] };
+    const result = mergePage([live], [fetched]);
+    const row = result.rows[0];
+    expect(row?.deliveries.find((d) => d.id === d1.id)?.status).toBe('succeeded');
+    expect(row?.deliveries.find((d) => d.id === d2.id)?.status).toBe('failed');
+    expect(result.updated).toBe(1);
+    expect(result.added).toBe(0);
+  });
+
+  it('drops the oldest rows beyond the cap', () => {
+    const old = event({ created_at: at(1) });
+    const fresh = event({ created_at: at(2) });
+    const result = mergePage([old], [fresh], 1);
+    expect(result.rows.map((r) => r.id)).toEqual([fresh.id]);
   });
 });

@@ -41,7 +41,7 @@ export function isFiltered(filter: ListFilter): boolean {
 
 /** The same test the engine applies, for rows that arrive over the stream. */
 export function summaryMatches(filter: ListFilter, event: EventSummary): boolean {
-  // A summary has no payload to search: new rows under a search show on the next load.
+  // A summary has no payload to search: under a search the store asks the engine instead (`refresh`).
   if (filter.q) return false;
   if (filter.event_name && event.event_name !== filter.event_name) return false;
   if (filter.status && event.status !== filter.status) return false;
@@ -117,6 +117,8 @@ export interface ApplyResult {
   updated: number;
   /** Events whose update arrived but whose row we do not hold, and that may now match the filter. */
   missing: string[];
+  /** Under a search: events arrived or changed that only the engine can match, so refetch the first page. */
+  refresh: boolean;
 }
 
 /**
@@ -135,6 +137,7 @@ export function applyMessages(
   let updated = 0;
   const missing = new Set<string>();
   const known = new Set<string>();
+  let refresh = false;
 
   const findRow = (id: string): number => {
     const list = copy ?? rows;
@@ -147,6 +150,7 @@ export function applyMessages(
     if (message.type === 'event_created') {
       const event = message.event;
       if (freshIds.has(event.id) || known.has(event.id) || findRow(event.id) >= 0) continue;
+      if (filter.q) refresh = true;
       if (!summaryMatches(filter, event)) continue;
       freshIds.set(event.id, fresh.length);
       fresh.push(event);
@@ -160,7 +164,9 @@ export function applyMessages(
       }
       const at = findRow(m.event_id);
       if (at < 0) {
-        if (filter.status === m.event_status || (filter.endpoint_id && filter.endpoint_id === m.delivery.endpoint_id)) {
+        // A new response body may make an event match the search.
+        if (filter.q) refresh = true;
+        else if (filter.status === m.event_status || (filter.endpoint_id && filter.endpoint_id === m.delivery.endpoint_id)) {
           missing.add(m.event_id);
         }
         continue;
@@ -175,11 +181,65 @@ export function applyMessages(
     }
   }
 
-  if (fresh.length === 0 && copy === null) return { rows: rows as EventSummary[], prepended: 0, updated, missing: [...missing] };
+  if (fresh.length === 0 && copy === null) {
+    return { rows: rows as EventSummary[], prepended: 0, updated, missing: [...missing], refresh };
+  }
   fresh.sort(compareNewestFirst);
   let next = fresh.length ? mergeNewestFirst(fresh, copy ?? rows) : (copy as EventSummary[]);
   if (next.length > maxRows) next = next.slice(0, maxRows);
-  return { rows: next, prepended: fresh.length, updated, missing: [...missing] };
+  return { rows: next, prepended: fresh.length, updated, missing: [...missing], refresh };
+}
+
+export interface PageMergeResult {
+  rows: EventSummary[];
+  /** Rows the page added. */
+  added: number;
+  /** How many of those landed above every row held before. */
+  prepended: number;
+  /** Held rows the page changed. */
+  updated: number;
+}
+
+/** Whether two views of a row show the same thing (so the held one can stay as it is). */
+function sameRow(a: EventSummary, b: EventSummary): boolean {
+  if (a.status !== b.status || a.deliveries.length !== b.deliveries.length) return false;
+  return a.deliveries.every((d) => {
+    const other = b.deliveries.find((o) => o.id === d.id);
+    return other !== undefined && other.updated_at === d.updated_at && other.status === d.status;
+  });
+}
+
+/**
+ * Folds a freshly fetched first page into newest-first `rows`: held rows merge with their
+ * fetched view (the later change of each delivery wins), new ones slot in at their place.
+ */
+export function mergePage(
+  rows: readonly EventSummary[],
+  page: readonly EventSummary[],
+  maxRows = Number.POSITIVE_INFINITY,
+): PageMergeResult {
+  const fetched = new Map(page.map((r) => [r.id, r]));
+  let copy: EventSummary[] | null = null;
+  let updated = 0;
+  for (let i = 0; i < rows.length && fetched.size > 0; i++) {
+    const held = rows[i] as EventSummary;
+    const view = fetched.get(held.id);
+    if (!view) continue;
+    fetched.delete(held.id);
+    const merged = mergeRows(held, view);
+    if (sameRow(merged, held)) continue;
+    copy ??= rows.slice();
+    copy[i] = merged;
+    updated++;
+  }
+  const fresh = [...fetched.values()].sort(compareNewestFirst);
+  const base = copy ?? (rows as EventSummary[]);
+  if (fresh.length === 0) return { rows: base, added: 0, prepended: 0, updated };
+  const first = rows[0];
+  const prepended = first ? fresh.filter((r) => compareNewestFirst(r, first) < 0).length : fresh.length;
+  let next = mergeNewestFirst(fresh, base);
+  if (next.length > maxRows) next = next.slice(0, maxRows);
+  return { rows: next, added: fresh.length, prepended, updated };
 }
 
 /**

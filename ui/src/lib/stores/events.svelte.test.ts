@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventsStore } from './events.svelte';
 import type { EventsApi } from '../api/calls';
 import type { EventPage, EventsQuery } from '../api/types';
@@ -123,5 +123,70 @@ describe('EventsStore', () => {
     await store.load();
     expect(store.error).toBe('boom');
     expect(store.loading).toBe(false);
+  });
+
+  describe('under a search', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('refetches the first page when events arrive, at most once a second, and merges new matches', async () => {
+      vi.useFakeTimers();
+      const shown = event({ created_at: '2026-01-01T00:00:00Z' });
+      const match1 = event({ created_at: '2026-01-01T00:00:01Z' });
+      const match2 = event({ created_at: '2026-01-01T00:00:02Z' });
+      const { api, queries } = fakeApi([
+        { data: [shown], next_cursor: 'c1' },
+        { data: [match1, shown], next_cursor: 'c1' },
+        { data: [match2, match1, shown], next_cursor: 'c1' },
+      ]);
+      const store = new EventsStore(() => api, { pageSize: 50 });
+      await store.load({ q: 'cus_42' });
+
+      store.applyBatch([created(match1), created(event())]);
+      expect(store.rows).toEqual([shown]); // the stream alone cannot tell what matches
+      await vi.advanceTimersByTimeAsync(0);
+      expect(queries[1]).toEqual({ limit: 50, q: 'cus_42' });
+      expect(store.rows.map((r) => r.id)).toEqual([match1.id, shown.id]);
+      expect(store.lastChange).toBe('prepend');
+      expect(store.lastPrepended).toBe(1);
+
+      // A burst within the second: one more request, when the second is up.
+      for (let i = 0; i < 20; i++) store.applyBatch([created(event()), updated(`evt_other${i}`, delivery(), 'pending')]);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(queries).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(queries).toHaveLength(3);
+      expect(store.rows.map((r) => r.id)).toEqual([match2.id, match1.id, shown.id]);
+      expect(store.nextCursor).toBe('c1'); // paging on still goes below the first load
+    });
+
+    it('keeps one refetch in flight, and drops its answer after the filter changes', async () => {
+      vi.useFakeTimers();
+      const releases: ((page: EventPage) => void)[] = [];
+      const queries: EventsQuery[] = [];
+      const api: EventsApi = {
+        listEvents: (query) => {
+          queries.push(query);
+          if (queries.length === 1) return Promise.resolve({ data: [], next_cursor: null });
+          return new Promise((resolve) => releases.push(resolve));
+        },
+        getEvent: vi.fn(),
+      };
+      const store = new EventsStore(() => api);
+      await store.load({ q: 'cus_42' });
+      store.applyBatch([created(event())]);
+      await vi.advanceTimersByTimeAsync(0);
+      store.applyBatch([created(event())]);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(queries).toHaveLength(2); // the first refetch has not answered yet
+
+      const cleared = store.load({});
+      const [stale, reload] = releases;
+      reload?.({ data: [], next_cursor: null });
+      await cleared;
+      stale?.({ data: [event()], next_cursor: null }); // answers after the new load
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(store.rows).toEqual([]);
+      expect(queries.map((q) => q.q)).toEqual(['cus_42', 'cus_42', undefined]);
+    });
   });
 });

@@ -7,10 +7,12 @@ import {
   filterToQuery,
   insertSorted,
   mergeNames,
+  mergePage,
   summaryMatches,
   summaryOf,
   type ListFilter,
 } from '../events/model';
+import { Throttle } from '../events/throttle';
 
 export type ListChange = 'reset' | 'prepend' | 'append' | 'update';
 
@@ -18,6 +20,8 @@ export interface EventsStoreOptions {
   pageSize?: number;
   /** Older rows beyond this are dropped when new ones arrive. */
   maxRows?: number;
+  /** Under a search, the least time between two refetches of the first page. */
+  refreshMs?: number;
 }
 
 export class EventsStore {
@@ -43,6 +47,8 @@ export class EventsStore {
   private generation = 0;
   private heldBack: StreamMessage[] | null = null;
   private fetching = new Set<string>();
+  /** Refetches the first page under a search, where only the engine can tell what matches. */
+  private readonly refresher: Throttle;
 
   constructor(
     private readonly api: () => EventsApi,
@@ -50,11 +56,13 @@ export class EventsStore {
   ) {
     this.pageSize = options.pageSize ?? 200;
     this.maxRows = options.maxRows ?? 200_000;
+    this.refresher = new Throttle(() => this.refreshFirstPage(), options.refreshMs ?? 1000);
   }
 
   /** Loads the first page for `filter` (default: the current one). */
   async load(filter: ListFilter = this.filter): Promise<void> {
     const generation = ++this.generation;
+    this.refresher.cancel();
     this.filter = filter;
     this.loading = true;
     this.error = null;
@@ -115,6 +123,7 @@ export class EventsStore {
       this.version++;
     }
     for (const id of result.missing) void this.fetchMissing(id);
+    if (result.refresh) this.refresher.request();
   }
 
   /** Adds a row we know exists (e.g. just triggered), when it matches the filter. */
@@ -127,6 +136,29 @@ export class EventsStore {
     this.lastChange = this.rows.length > before && wasFirst ? 'prepend' : 'update';
     this.lastPrepended = this.rows.length - before;
     this.version++;
+  }
+
+  /** Merges the search's current first page into the rows (new matches appear, held rows stay live). */
+  private async refreshFirstPage(): Promise<void> {
+    if (!this.loaded || this.heldBack || !this.filter.q) return;
+    const generation = this.generation;
+    try {
+      const page = await this.api().listEvents(filterToQuery(this.filter, null, this.pageSize));
+      if (generation !== this.generation) return;
+      const result = mergePage(this.rows, page.data, this.maxRows);
+      if (result.rows === this.rows) return;
+      this.rows = result.rows;
+      this.names = mergeNames(
+        this.names,
+        page.data.map((r) => r.event_name),
+      );
+      const onTop = result.added > 0 && result.prepended === result.added;
+      this.lastChange = onTop ? 'prepend' : 'update';
+      this.lastPrepended = result.added;
+      this.version++;
+    } catch {
+      // Rows already shown stay live; the next message or reload tries again.
+    }
   }
 
   /** Rows the filter now matches but we never held: fetch and slot them in. */
