@@ -70,6 +70,8 @@ describe('Catchers and time warp', () => {
     await dialog.getByLabel('Name', { exact: true }).fill('orders');
     await dialog.getByLabel('Status 1', { exact: true }).fill('500');
     await dialog.getByRole('button', { name: 'Add a status' }).click();
+    const status2 = dialog.getByLabel('Status 2', { exact: true });
+    assert.ok(await status2.evaluate((el) => el === document.activeElement), 'the added status has the focus');
     // 99 is not a final status: the engine's 422 names script.statuses and it shows by the chips.
     await dialog.getByLabel('Status 2', { exact: true }).fill('99');
     await dialog.getByLabel('Event filter', { exact: true }).fill('order.*');

@@ -79,6 +79,11 @@ describe('Hooky UI', () => {
     await page.getByLabel('Timeout (ms)').fill('50'); // below the engine's minimum
     await page.getByRole('button', { name: /^Fast dev/ }).click();
     await page.getByRole('button', { name: 'Add header' }).click();
+    const focused = (label) => page.getByLabel(label, { exact: true }).evaluate((el) => el === document.activeElement);
+    assert.ok(await focused('Header 1 name'), 'adding a header focuses its name');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await page.getByRole('button', { name: 'Remove header 2' }).click();
+    assert.ok(await focused('Remove header 1'), 'removing the last header focuses the one before');
     await page.getByLabel('Header 1 name').fill('X-Team');
     await page.getByLabel('Header 1 value').fill('payments');
     await page.getByRole('button', { name: 'Create endpoint' }).click();
