@@ -132,6 +132,14 @@ describe('Catchers and time warp', () => {
     await view.getByText('The signature matches the secret it was checked with.').waitFor(WAIT);
     assert.match((await view.locator('.headers').textContent()) ?? '', /webhook-signature/);
     await shot(page, 'catchers-03-request-detail');
+
+    // j/k move through the log like the events list; the view follows.
+    const reqRows = page.locator('[role=option][data-request-id]');
+    await page.keyboard.press('j');
+    await until(async () => (await reqRows.nth(1).getAttribute('aria-selected')) === 'true', 'j to select the older request');
+    assert.equal(await reqRows.nth(0).getAttribute('aria-selected'), 'false');
+    await page.keyboard.press('k');
+    await until(async () => (await reqRows.nth(0).getAttribute('aria-selected')) === 'true', 'k to select the newer one again');
   });
 
   step('the events screen shows the event succeeded after a retry', async () => {
