@@ -10,7 +10,8 @@ import path from 'node:path';
 import {
   alive, api, appPids, artifactsDir, freePort, launchPlain, launchWindow, listeners, startDriver, within,
 } from '../lib/app.js';
-import { startReceiver } from '../lib/receiver.js';
+// The browser suite's receiver: plain node:http, no dependencies of that suite.
+import { startReceiver } from '../../browser/lib/receiver.js';
 import { capture, windowsTitled } from '../lib/screen.js';
 import { KEY, until } from '../lib/webdriver.js';
 
