@@ -9,6 +9,7 @@
 
 mod attempt;
 mod limits;
+mod manual;
 pub mod retry;
 #[cfg(test)]
 mod schedule_tests;
@@ -23,12 +24,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bus::{Bus, StreamMessage};
+use crate::bus::Bus;
 use crate::ids::{DeliveryId, EndpointId};
 use crate::model::time::now_ms;
-use crate::model::{AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint};
+use crate::model::{AttemptTrigger, Endpoint};
 use crate::store::deliveries::DueDelivery;
-use crate::store::{deliveries, endpoints, events, Store, StoreError};
+use crate::store::{deliveries, endpoints, Store, StoreError};
+pub use manual::DeliveryActionError;
 pub use time_warp::TimeWarpError;
 
 /// How many due deliveries of one endpoint one pass starts at most.
@@ -37,20 +39,6 @@ const BATCH: usize = 256;
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 /// With nothing scheduled, sleep this long (a wake cuts it short).
 const IDLE_SLEEP: Duration = Duration::from_secs(3600);
-
-#[derive(Debug, thiserror::Error)]
-pub enum DeliveryActionError {
-    #[error("no delivery with this id")]
-    NotFound,
-    #[error("the endpoint of this delivery was deleted")]
-    EndpointDeleted,
-    #[error("an attempt of this delivery is in flight; wait for it to finish")]
-    InFlight,
-    #[error("this delivery has already ended")]
-    AlreadyEnded,
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// Deliveries with an attempt started or about to start, so no pass starts them twice.
 #[derive(Default)]
@@ -341,65 +329,6 @@ impl DeliveryEngine {
                 () = engine.inner.cancel.cancelled() => {}
             }
         });
-    }
-
-    /// Claims a delivery for a manual attempt: its row, its summary and its endpoint.
-    async fn claim_for_manual(
-        &self,
-        id: &DeliveryId,
-    ) -> Result<(DueDelivery, DeliverySummary, Arc<Endpoint>), DeliveryActionError> {
-        let lookup = id.clone();
-        let (due, summary, endpoint) = self
-            .inner
-            .store
-            .read(move |conn| {
-                let Some(due) = deliveries::load_for_attempt(conn, &lookup)? else { return Ok(None) };
-                let summary = deliveries::get(conn, &lookup)?.map(|row| row.summary);
-                let endpoint = endpoints::get(conn, &due.endpoint_id)?;
-                Ok(summary.map(|summary| (due, summary, endpoint)))
-            })
-            .await?
-            .ok_or(DeliveryActionError::NotFound)?;
-        let endpoint = Arc::new(endpoint.ok_or(DeliveryActionError::EndpointDeleted)?);
-        // A manual retry may go past the claim cap: a person asked for it.
-        let mut claims = self.claims();
-        if claims.ids.contains_key(id) {
-            return Err(DeliveryActionError::InFlight);
-        }
-        claims.take(id, &endpoint.id);
-        Ok((due, summary, endpoint))
-    }
-
-    /// Attempts a delivery now, whatever its schedule says; the outcome arrives on the stream.
-    pub async fn retry_now(&self, id: DeliveryId) -> Result<DeliverySummary, DeliveryActionError> {
-        let (due, summary, endpoint) = self.claim_for_manual(&id).await?;
-        self.start_claimed(due, endpoint, AttemptTrigger::Manual);
-        Ok(summary)
-    }
-
-    /// Attempts a delivery now and waits for the outcome: its status afterwards.
-    pub async fn attempt_now(&self, id: DeliveryId) -> Result<Option<DeliveryStatus>, DeliveryActionError> {
-        let (due, _, endpoint) = self.claim_for_manual(&id).await?;
-        Ok(self.run_attempt(due, endpoint, AttemptTrigger::Manual).await)
-    }
-
-    /// Stops a pending or retrying delivery from being attempted again.
-    pub async fn cancel(&self, id: DeliveryId) -> Result<DeliverySummary, DeliveryActionError> {
-        let (summary, event_id, event_status) = self
-            .inner
-            .store
-            .write(move |conn| {
-                let Some(row) = deliveries::get(conn, &id)? else { return Ok(Err(DeliveryActionError::NotFound)) };
-                if !deliveries::cancel(conn, &id, now_ms())? {
-                    return Ok(Err(DeliveryActionError::AlreadyEnded));
-                }
-                let event_status = events::refresh_status(conn, &row.event_id)?;
-                let updated = deliveries::get(conn, &id)?.map(|r| r.summary).unwrap_or(row.summary);
-                Ok(Ok((updated, row.event_id, event_status)))
-            })
-            .await??;
-        self.inner.bus.publish(StreamMessage::DeliveryUpdated { event_id, event_status, delivery: summary.clone() });
-        Ok(summary)
     }
 
     /// Forgets what was cached about an endpoint that was created, changed, disabled or deleted.
