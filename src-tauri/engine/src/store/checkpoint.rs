@@ -27,7 +27,7 @@ impl Nudge {
 /// Starts the checkpointer; it stops once every [`Nudge`] is dropped.
 pub fn start(path: &Path) -> Result<Nudge, super::StoreError> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(super::BUSY_TIMEOUT)?;
     let (nudge, nudged) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("hooky-store-checkpoint".into())

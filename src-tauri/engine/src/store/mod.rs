@@ -28,13 +28,11 @@ pub mod synthetic;
 
 use std::collections::VecDeque;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
-use std::sync::mpsc;
-use std::time::Instant;
-
 use tokio::sync::oneshot;
 
 /// How many waiting write jobs share one transaction at most.

@@ -60,15 +60,19 @@ pub(crate) fn forget_since(mark: usize) {
     QUEUED_BYTES.with(|bytes| bytes.set(bytes.get().saturating_sub(forgotten)));
 }
 
+/// Texts not yet in the index: committed ones and those of the transaction in progress.
+fn waiting() -> usize {
+    READY.with(|ready| ready.borrow().len()) + pending_len()
+}
+
 /// When the writer should flush next: None while nothing waits.
 pub(crate) fn flush_deadline(last_flush: Instant) -> Option<Instant> {
-    let waiting = READY.with(|ready| ready.borrow().len()) + pending_len();
-    (waiting > 0).then(|| last_flush + FLUSH_INTERVAL)
+    (waiting() > 0).then(|| last_flush + FLUSH_INTERVAL)
 }
 
 /// Whether this transaction should write the index before it commits.
 pub(crate) fn flush_due(last_flush: Instant) -> bool {
-    let waiting = READY.with(|ready| ready.borrow().len()) + pending_len();
+    let waiting = waiting();
     FLUSH_ASKED.with(Cell::get)
         || waiting >= FLUSH_COUNT
         || QUEUED_BYTES.with(Cell::get) >= FLUSH_BYTES
