@@ -25,21 +25,42 @@ pub struct SyntheticHistory {
     pub attempts_per_delivery: u32,
 }
 
+/// A new database at `path` with the schema, opened for bulk writes (no fsync: a bench fixture).
+fn open_for_bulk(path: &Path) -> Result<Connection, StoreError> {
+    drop(Store::open(path)?); // creates the schema
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    Ok(conn)
+}
+
+/// An enabled endpoint taking every event.
+fn insert_endpoint(
+    conn: &Connection,
+    id: &str,
+    url: &str,
+    name: &str,
+    retry_schedule: &str,
+    max_in_flight: u32,
+    created_at_ms: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO endpoints (id, url, name, description, event_filter, enabled, timeout_ms, retry_schedule, \
+         max_in_flight, headers, created_at, updated_at) VALUES (?1, ?2, ?3, '', '[\"**\"]', 1, 15000, ?4, ?5, '{}', ?6, ?6)",
+        params![id, url, name, retry_schedule, max_in_flight, created_at_ms],
+    )?;
+    Ok(())
+}
+
 /// Fills a new database at `path`. Returns the ids of the endpoints it made.
 pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, StoreError> {
-    drop(Store::open(path)?); // creates the schema
-    let mut conn = Connection::open(path)?;
-    conn.pragma_update(None, "synchronous", "OFF")?;
+    let mut conn = open_for_bulk(path)?;
     let tx = conn.transaction()?;
     let start_ms: u64 = 1_700_000_000_000;
     let endpoint_ids: Vec<String> =
         (0..spec.endpoints).map(|i| format!("ep_{}", Ulid::from_parts(start_ms, u128::from(i)))).collect();
     for (i, id) in endpoint_ids.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO endpoints (id, url, name, description, event_filter, enabled, timeout_ms, retry_schedule, \
-             max_in_flight, headers, created_at, updated_at) VALUES (?1, ?2, ?3, '', '[\"**\"]', 1, 15000, '[5,300]', 10, '{}', ?4, ?4)",
-            params![id, format!("http://127.0.0.1:9/hook/{i}"), format!("receiver {i}"), start_ms as i64],
-        )?;
+        let (url, name) = (format!("http://127.0.0.1:9/hook/{i}"), format!("receiver {i}"));
+        insert_endpoint(&tx, id, &url, &name, "[5,300]", 10, start_ms as i64)?;
     }
     {
         let mut event =
@@ -113,20 +134,14 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
 /// A backlog: `events` stored events, each with a delivery due now to every endpoint in
 /// `endpoint_urls` (enabled, `max_in_flight` each), as if accepted while delivery was stopped.
 pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight: u32) -> Result<(), StoreError> {
-    drop(Store::open(path)?); // creates the schema
-    let mut conn = Connection::open(path)?;
-    conn.pragma_update(None, "synchronous", "OFF")?;
+    let mut conn = open_for_bulk(path)?;
     let tx = conn.transaction()?;
     let now_ms = crate::model::time::now_ms();
     let at = u64::try_from(now_ms).unwrap_or(0);
     let endpoint_ids: Vec<String> =
         (0..endpoint_urls.len()).map(|i| format!("ep_{}", Ulid::from_parts(at, i as u128))).collect();
     for (i, (id, url)) in endpoint_ids.iter().zip(endpoint_urls).enumerate() {
-        tx.execute(
-            "INSERT INTO endpoints (id, url, name, description, event_filter, enabled, timeout_ms, retry_schedule, \
-             max_in_flight, headers, created_at, updated_at) VALUES (?1, ?2, ?3, '', '[\"**\"]', 1, 15000, '[5,300]', ?4, '{}', ?5, ?5)",
-            params![id, url, format!("receiver {i}"), max_in_flight, now_ms],
-        )?;
+        insert_endpoint(&tx, id, url, &format!("receiver {i}"), "[5,300]", max_in_flight, now_ms)?;
     }
     {
         let mut event =
