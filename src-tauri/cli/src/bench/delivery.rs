@@ -15,11 +15,34 @@ use hooky_engine::store::synthetic::backlog;
 
 const SETTLE: Duration = Duration::from_secs(120);
 
+/// Each endpoint's in-flight slots: 64 in all, as the direct client's concurrency, but at least 8.
+fn in_flight_per_endpoint(endpoints: usize) -> u32 {
+    u32::try_from((64 / endpoints).max(8)).unwrap_or(8)
+}
+
+/// Deliveries/s since `started`, once the receiver got `expected` requests and (with `settled`)
+/// every attempt is logged; stops the engine.
+async fn rate_once_delivered(
+    engine: BenchEngine,
+    receiver: &receiver::Receiver,
+    expected: u64,
+    started: Instant,
+    settled: bool,
+) -> Result<f64> {
+    wait_until(SETTLE, || receiver.counters.received.load(Ordering::Relaxed) >= expected).await?;
+    if settled {
+        engine.settle(SETTLE).await?;
+    }
+    let elapsed = started.elapsed();
+    engine.stop().await;
+    Ok(expected as f64 / elapsed.as_secs_f64())
+}
+
 /// Deliveries/s of `events` events to `healthy` endpoints, with `faulty` extra ones (one hangs, one fails).
 async fn deliveries_per_second(events: u64, healthy: usize, faulty: bool) -> Result<f64> {
     let engine = BenchEngine::start().await?;
     let receiver = receiver::start(Behaviour::Ok, false).await?;
-    let in_flight = (64 / healthy).max(8);
+    let in_flight = in_flight_per_endpoint(healthy);
     let mut ids = Vec::new();
     for _ in 0..healthy {
         ids.push(engine.add_endpoint(&receiver.url, json!({ "max_in_flight": in_flight })).await?);
@@ -35,15 +58,8 @@ async fn deliveries_per_second(events: u64, healthy: usize, faulty: bool) -> Res
     // End to end: the clock runs from the first trigger to the last attempt logged.
     let started = Instant::now();
     engine.fire(events, 64, order_event).await?;
-    let expected = events * healthy as u64;
-    wait_until(SETTLE, || receiver.counters.received.load(Ordering::Relaxed) >= expected).await?;
-    if !faulty {
-        // Every attempt is logged before the figure counts.
-        engine.settle(SETTLE).await?;
-    }
-    let elapsed = started.elapsed();
-    engine.stop().await;
-    Ok(expected as f64 / elapsed.as_secs_f64())
+    // Every attempt is logged before the figure counts (beside faults, some never end).
+    rate_once_delivered(engine, &receiver, events * healthy as u64, started, !faulty).await
 }
 
 /// Deliveries/s of a stored backlog of `events` events to `endpoints` endpoints: the delivery
@@ -53,16 +69,11 @@ async fn backlog_per_second(events: u64, endpoints: usize) -> Result<f64> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("hooky.db");
     let urls = vec![receiver.url.clone(); endpoints];
-    let in_flight = u32::try_from((64 / endpoints).max(8)).unwrap_or(8);
+    let in_flight = in_flight_per_endpoint(endpoints);
     tokio::task::spawn_blocking(move || backlog(&path, events, &urls, in_flight)).await??;
     let started = Instant::now();
     let engine = BenchEngine::start_in(dir.path()).await?;
-    let expected = events * endpoints as u64;
-    wait_until(SETTLE, || receiver.counters.received.load(Ordering::Relaxed) >= expected).await?;
-    engine.settle(SETTLE).await?;
-    let elapsed = started.elapsed();
-    engine.stop().await;
-    Ok(expected as f64 / elapsed.as_secs_f64())
+    rate_once_delivered(engine, &receiver, events * endpoints as u64, started, true).await
 }
 
 /// The direct client against the receiver, for a third of the load time: run right before each
