@@ -104,6 +104,10 @@ impl Store {
         migrations::migrate(&mut writer_conn)?;
         secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
         search::recover(&writer_conn, crate::model::time::now_ms())?;
+        // Each write job runs in a savepoint. Past 64 KiB, SQLite moves a savepoint's journal to
+        // a temporary file, and writing that file took a quarter of the writer's time under load.
+        // Set after the migrations, so that building an index still sorts in files.
+        writer_conn.pragma_update(None, "temp_store", "MEMORY")?;
 
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
