@@ -233,3 +233,22 @@ async fn a_burst_of_triggers_is_delivered_exactly_once_each() {
     assert_eq!(ids.len(), EVENTS, "every event reached the receiver");
     assert_eq!(received, EVENTS, "{} deliveries were attempted again after succeeding", received - EVENTS);
 }
+
+/// `max_in_flight` bounds the requests open to a receiver at once, and all of them are used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_in_flight_bounds_the_requests_open_at_once() {
+    const SLOW: Duration = Duration::from_millis(300);
+    let engine = TestEngine::start().await;
+    let receiver = TestReceiver::start(vec![Reply::ok().delay(SLOW)]).await;
+    engine.create_endpoint(json!({"url": receiver.url(), "max_in_flight": 2})).await;
+    for n in 0..6 {
+        engine.trigger("order.created", json!({ "n": n })).await;
+    }
+    let arrivals: Vec<_> = receiver.wait_for_requests(6, WAIT).await.iter().map(|r| r.at).collect();
+    // A third request may only start once one of the two before it was answered.
+    for window in arrivals.windows(3) {
+        let spread = window[2] - window[0];
+        assert!(spread >= SLOW * 8 / 10, "three requests were open within {spread:?}: {arrivals:?}");
+    }
+    assert!(arrivals[1] - arrivals[0] < SLOW / 2, "the second slot was not used: {arrivals:?}");
+}

@@ -39,8 +39,7 @@ impl DeliveryEngine {
             () = cancel.cancelled() => None,
         };
         self.release(&id, &endpoint);
-        let (status, retry_scheduled, succeeded) = outcome?;
-        self.inner.limits.record(&endpoint.id, succeeded);
+        let (status, retry_scheduled) = outcome?;
         // Woken only now: while the claim was held, a pass would skip the row as taken and
         // then sleep past its (possibly very near, e.g. under time warp) due time.
         if retry_scheduled {
@@ -49,14 +48,14 @@ impl DeliveryEngine {
         Some(status)
     }
 
-    /// The status after the attempt, whether a retry was scheduled, and whether it succeeded.
+    /// The status after the attempt, and whether a retry was scheduled.
     async fn attempt(
         &self,
         due: DueDelivery,
         endpoint: &Endpoint,
         trigger: AttemptTrigger,
-    ) -> Option<(DeliveryStatus, bool, bool)> {
-        let _slot = self.inner.limits.acquire(endpoint).await?;
+    ) -> Option<(DeliveryStatus, bool)> {
+        let slot = self.inner.limits.acquire(endpoint).await?;
         let sent = sender::send(
             &self.inner.client,
             Outgoing {
@@ -69,12 +68,16 @@ impl DeliveryEngine {
             },
         )
         .await;
+        // The slot bounds requests to the receiver, and this one is over. Recording waits for
+        // the writer; holding the slot through it kept the next request from overlapping that
+        // write, and gave the writer smaller batches. The breaker counts the answer first, so
+        // the next request through the slot is paced if this one failed.
+        self.inner.limits.record(&endpoint.id, sent.succeeded());
+        drop(slot);
         let id = due.id.clone();
         match self.record(due.id, endpoint.clone(), trigger, sent, due.payload).await {
             Ok(recorded) => {
-                let outcome = recorded
-                    .as_ref()
-                    .map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some(), r.attempt.succeeded));
+                let outcome = recorded.as_ref().map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some()));
                 self.publish(recorded);
                 outcome
             }
