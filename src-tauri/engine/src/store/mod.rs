@@ -227,7 +227,8 @@ fn run_writer(conn: Connection, jobs: mpsc::Receiver<WriteJob>, nudge: &checkpoi
 /// far are told it failed and the rest stay in `pending` for a new transaction: otherwise they
 /// would commit one by one in autocommit while their callers hear of a failed commit.
 fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flush: &mut Instant) -> bool {
-    if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
+    // Cached: thousands of transactions a second would otherwise parse these each time.
+    if let Err(err) = conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])) {
         let err = StoreError::from(err);
         tracing::error!(error = %err, "could not begin a write transaction");
         for job in pending.drain(..) {
@@ -252,7 +253,7 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
     let flushing = search::flush_due(*last_flush);
     let flushed = if flushing { search::flush(conn, crate::model::time::now_ms()) } else { Ok(()) };
     let commit_error = match flushed {
-        Ok(()) => conn.execute_batch("COMMIT").err().map(StoreError::from),
+        Ok(()) => conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])).err().map(StoreError::from),
         Err(err) => Some(err),
     };
     if let Some(err) = &commit_error {
