@@ -19,6 +19,10 @@ mod window;
 
 use std::process::ExitCode;
 
+// The same allocator as the `hooky` binary, for the same engine: see its main.rs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::lifecycle::EngineSlot;
