@@ -53,9 +53,7 @@ impl From<CatcherError> for ApiError {
     fn from(err: CatcherError) -> Self {
         match err {
             CatcherError::Invalid(invalid) => invalid.into(),
-            CatcherError::NameTaken(_) => {
-                Self { field: Some("name".into()), ..Self::new(StatusCode::CONFLICT, "name_taken", err.to_string()) }
-            }
+            CatcherError::NameTaken(_) => Self::name_taken("name", err.to_string()),
             CatcherError::NotFound => Self::not_found("catcher"),
             CatcherError::RequestNotFound => Self::not_found("caught request"),
             CatcherError::Store(store) => store.into(),

@@ -131,7 +131,8 @@ pub async fn export_endpoints(
 /// Creates every endpoint and catcher of an exported document, with new ids, in one transaction:
 /// if one is invalid, nothing is created and the 422 names it, e.g. `endpoints[2].timeout_ms`;
 /// if a catcher's name is taken here, nothing is created and the 409 names it, e.g. `catchers[0].name`.
-/// Endpoint URLs are kept as they are, including those of endpoints made for catchers.
+/// Endpoint URLs are kept as they are, except that a catcher's own endpoint pointing at a
+/// loopback `/catch/{name}` is pointed at this Hooky's catcher.
 #[utoipa::path(post, path = "/api/v1/import/endpoints", tag = "export", security(("bearer" = [])),
     request_body = EndpointsImport,
     responses((status = 201, description = "What was created", body = ImportedSetup),
@@ -165,11 +166,10 @@ pub async fn import_endpoints(
     let taken = state.store.write(move |conn| export::insert_setup(conn, &stored, &stored_catchers)).await?;
     if let Some(index) = taken {
         let name = catchers.get(index).map_or("", |catcher| catcher.name.as_str());
-        let message = format!("a catcher named {name:?} already exists");
-        return Err(ApiError {
-            field: Some(format!("catchers[{index}].name")),
-            ..ApiError::new(StatusCode::CONFLICT, "name_taken", message)
-        });
+        return Err(ApiError::name_taken(
+            format!("catchers[{index}].name"),
+            format!("a catcher named {name:?} already exists"),
+        ));
     }
     for endpoint in &created {
         state.delivery.endpoint_changed(&endpoint.id);

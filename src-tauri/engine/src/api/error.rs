@@ -43,6 +43,11 @@ impl ApiError {
         Self { field: Some(field.into()), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message) }
     }
 
+    /// 409: the catcher name in `field` belongs to another catcher.
+    pub fn name_taken(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: Some(field.into()), ..Self::new(StatusCode::CONFLICT, "name_taken", message) }
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", format!("no {what} with this id"))
     }

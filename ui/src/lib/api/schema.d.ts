@@ -539,7 +539,8 @@ export interface paths {
          * @description Creates every endpoint and catcher of an exported document, with new ids, in one transaction:
          *     if one is invalid, nothing is created and the 422 names it, e.g. `endpoints[2].timeout_ms`;
          *     if a catcher's name is taken here, nothing is created and the 409 names it, e.g. `catchers[0].name`.
-         *     Endpoint URLs are kept as they are, including those of endpoints made for catchers.
+         *     Endpoint URLs are kept as they are, except that a catcher's own endpoint pointing at a
+         *     loopback `/catch/{name}` is pointed at this Hooky's catcher.
          */
         post: operations["import_endpoints"];
         delete?: never;
