@@ -56,3 +56,15 @@ export async function launch({ colorScheme = 'light', width = 1440, height = 900
     },
   };
 }
+
+/**
+ * Ends a suite: closes the browser, stops each service (receivers, the server) in the order
+ * given, and prints what the page reported as problems.
+ * @param {{ close: () => Promise<void>, problems: string[] } | undefined} b
+ * @param {...({ stop: () => Promise<void> } | undefined)} services
+ */
+export async function closeAll(b, ...services) {
+  await b?.close();
+  for (const service of services) await service?.stop();
+  if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
+}

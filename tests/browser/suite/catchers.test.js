@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
-import { launch } from '../lib/browser.js';
+import { closeAll, launch } from '../lib/browser.js';
 import { shot, stepper } from '../lib/shots.js';
 import { nav, row, until } from '../lib/ui.js';
 
@@ -40,9 +40,7 @@ describe('Catchers and time warp', () => {
   });
 
   after(async () => {
-    await b?.close();
-    await server?.stop();
-    if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
+    await closeAll(b, server);
   });
 
   step('sets time warp ×3600 from Settings; every open tab shows the banner', async () => {

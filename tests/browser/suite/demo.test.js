@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
-import { launch } from '../lib/browser.js';
+import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { shot, stepper } from '../lib/shots.js';
 import { nav, until } from '../lib/ui.js';
@@ -41,10 +41,7 @@ describe('Hooky demo mode', () => {
 
   after(async () => {
     await api(server, 'DELETE', '/api/v1/demo').catch(() => {});
-    await b?.close();
-    await receiver?.stop();
-    await server?.stop();
-    if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
+    await closeAll(b, receiver, server);
   });
 
   step('before the start, the flow view draws the enabled endpoints', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
-import { launch } from '../lib/browser.js';
+import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { shot, stepper } from '../lib/shots.js';
 import { nav, until } from '../lib/ui.js';
@@ -60,11 +60,8 @@ describe('Fixtures and runs', () => {
   });
 
   after(async () => {
-    await b?.close();
-    await receiver?.stop();
-    await server?.stop();
+    await closeAll(b, receiver, server);
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
   });
 
   step('lists the folder, the good file by subfolder and the broken one with its line and column', async () => {

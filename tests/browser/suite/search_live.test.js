@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe } from 'node:test';
 import { api, startHooky, trigger } from '../lib/hooky.js';
-import { launch } from '../lib/browser.js';
+import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { shot, stepper } from '../lib/shots.js';
 import { row, until } from '../lib/ui.js';
@@ -38,10 +38,7 @@ describe('Search stays live', () => {
   });
 
   after(async () => {
-    await b?.close();
-    await receiver?.stop();
-    await server?.stop();
-    if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
+    await closeAll(b, receiver, server);
   });
 
   step('searches for a word and shows only the events that hold it', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
-import { launch } from '../lib/browser.js';
+import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { shot, stepper } from '../lib/shots.js';
 import { nav, row, until } from '../lib/ui.js';
@@ -55,11 +55,7 @@ describe('Hooky toolkit', () => {
   });
 
   after(async () => {
-    await b?.close();
-    await good?.stop();
-    await flaky?.stop();
-    await server?.stop();
-    if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
+    await closeAll(b, good, flaky, server);
   });
 
   step('verifies a real delivery with the endpoint secret, and explains a stale timestamp', async () => {

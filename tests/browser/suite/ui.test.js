@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
-import { launch } from '../lib/browser.js';
+import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { publish, shot, stepper } from '../lib/shots.js';
 import { nav, row, setEditor, until } from '../lib/ui.js';
@@ -47,11 +47,7 @@ describe('Hooky UI', () => {
   });
 
   after(async () => {
-    await b?.close();
-    await good?.stop();
-    await flaky?.stop();
-    await server?.stop();
-    if (b?.problems.length) console.log(`browser problems:\n${b.problems.join('\n')}`);
+    await closeAll(b, good, flaky, server);
   });
 
   step('opens from the printed link, hides the token and teaches the first step', async () => {
