@@ -59,8 +59,9 @@ pub async fn accept_with(
     // Shared with the job, so claims can be given back if the transaction does not commit.
     let claimed: Arc<Mutex<Vec<DeliveryId>>> = Arc::default();
     let claimed_in_job = claimed.clone();
+    // Grouped: a trigger's job fails only when the database does.
     let written = store
-        .write(move |conn| {
+        .write_grouped(move |conn| {
             let now = now_ms();
             if let Some(key) = &event.idempotency_key {
                 if let Some(first) = idempotency::lookup(conn, key, now)? {

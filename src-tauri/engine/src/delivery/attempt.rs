@@ -105,9 +105,10 @@ impl DeliveryEngine {
             retry_after: sent.retry_after,
         };
         let clock = self.time_warp_clock();
+        // Grouped: the job fails only when the database does (a vanished delivery is Ok(None)).
         self.inner
             .store
-            .write(move |conn| {
+            .write_grouped(move |conn| {
                 let now = now_ms();
                 // Read inside the write, which orders it with a change of the time warp.
                 let time_warp = clock.factor();
