@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventsStore } from './events.svelte';
 import type { EventsApi } from '../api/calls';
-import type { EventPage, EventsQuery } from '../api/types';
+import type { EventPage, EventsQuery, EventSummary } from '../api/types';
 import { Batcher } from '../events/stream';
 import { created, delivery, event, eventOut, manualScheduler, updated } from '../test/fixtures';
 import type { StreamMessage } from '../api/types';
@@ -157,6 +157,29 @@ describe('EventsStore', () => {
       expect(queries).toHaveLength(3);
       expect(store.rows.map((r) => r.id)).toEqual([match2.id, match1.id, shown.id]);
       expect(store.nextCursor).toBe('c1'); // paging on still goes below the first load
+    });
+
+    it('reads on past the first page until it reaches the rows it holds', async () => {
+      vi.useFakeTimers();
+      const at = (second: number) => `2026-01-01T00:00:${String(second).padStart(2, '0')}Z`;
+      const shown = event({ created_at: at(0) });
+      // Five new matches within one refetch interval, read two to a page, newest first.
+      const matches = [5, 4, 3, 2, 1].map((second) => event({ created_at: at(second) }));
+      const { api, queries } = fakeApi([
+        { data: [shown], next_cursor: null },
+        { data: matches.slice(0, 2), next_cursor: 'p2' },
+        { data: matches.slice(2, 4), next_cursor: 'p3' },
+        { data: [matches[4] as EventSummary, shown], next_cursor: 'p4' },
+      ]);
+      const store = new EventsStore(() => api, { pageSize: 2 });
+      await store.load({ q: 'cus_42' });
+
+      store.applyBatch(matches.map((m) => created(m)));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(queries.slice(1).map((q) => q.cursor)).toEqual([undefined, 'p2', 'p3']);
+      expect(store.rows.map((r) => r.id)).toEqual([...matches, shown].map((r) => r.id));
+      expect(store.lastPrepended).toBe(5);
+      expect(store.nextCursor).toBeNull(); // the held rows' own paging is unchanged
     });
 
     it('keeps one refetch in flight, and drops its answer after the filter changes', async () => {

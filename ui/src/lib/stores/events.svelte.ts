@@ -4,6 +4,7 @@ import { errorMessage } from '../api/client';
 import type { EventSummary, StreamMessage } from '../api/types';
 import {
   applyMessages,
+  compareNewestFirst,
   filterToQuery,
   insertSorted,
   mergeNames,
@@ -23,6 +24,9 @@ export interface EventsStoreOptions {
   /** Under a search, the least time between two refetches of the first page. */
   refreshMs?: number;
 }
+
+/** Pages a search refetch reads at most to reach the rows it holds (see `refreshFirstPage`). */
+const MAX_REFRESH_PAGES = 10;
 
 export class EventsStore {
   /** Newest first. Raw state: rows are replaced, never mutated, so 100k of them cost no proxies. */
@@ -138,19 +142,32 @@ export class EventsStore {
     this.version++;
   }
 
-  /** Merges the search's current first page into the rows (new matches appear, held rows stay live). */
+  /**
+   * Merges the search's newest matches into the rows (new matches appear, held rows stay live).
+   * More than a page can match between two refetches, so it reads on until it reaches the
+   * newest row it holds, up to MAX_REFRESH_PAGES pages.
+   */
   private async refreshFirstPage(): Promise<void> {
     if (!this.loaded || this.heldBack || !this.filter.q) return;
     const generation = this.generation;
+    const newestHeld = this.rows[0];
     try {
-      const page = await this.api().listEvents(filterToQuery(this.filter, null, this.pageSize));
-      if (generation !== this.generation) return;
-      const result = mergePage(this.rows, page.data, this.maxRows);
+      const fetched: EventSummary[] = [];
+      let cursor: string | null = null;
+      for (let pages = 0; pages < MAX_REFRESH_PAGES; pages++) {
+        const page = await this.api().listEvents(filterToQuery(this.filter, cursor, this.pageSize));
+        if (generation !== this.generation) return;
+        fetched.push(...page.data);
+        const oldest = page.data[page.data.length - 1];
+        cursor = page.next_cursor ?? null;
+        if (!cursor || !oldest || !newestHeld || compareNewestFirst(oldest, newestHeld) >= 0) break;
+      }
+      const result = mergePage(this.rows, fetched, this.maxRows);
       if (result.rows === this.rows) return;
       this.rows = result.rows;
       this.names = mergeNames(
         this.names,
-        page.data.map((r) => r.event_name),
+        fetched.map((r) => r.event_name),
       );
       const onTop = result.added > 0 && result.prepended === result.added;
       this.lastChange = onTop ? 'prepend' : 'update';
