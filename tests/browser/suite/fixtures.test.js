@@ -171,6 +171,22 @@ describe('Fixtures and runs', () => {
       return last.isVisible();
     }, 'the last case after scrolling to the end');
 
+    // The table is one tab stop: arrows, Home and End reach cases not rendered yet, and Tab leaves it.
+    const focusedCase = () => page.evaluate(() => document.activeElement?.getAttribute('data-case-button') ?? null);
+    const focusesCase = async (key, id) => {
+      await page.keyboard.press(key);
+      await until(async () => (await focusedCase()) === String(id), `${key} focuses case ${id}`);
+    };
+    await page.locator('.screen-body').evaluate((el) => el.scrollTo(0, 0));
+    await results.locator('[data-case-button="1"]').focus();
+    assert.equal(await results.locator('[data-case-button][tabindex="0"]').count(), 1);
+    await focusesCase('End', total);
+    await focusesCase('ArrowUp', total - 1);
+    await focusesCase('Home', 1);
+    await focusesCase('ArrowDown', 2);
+    await page.keyboard.press('Tab');
+    assert.equal(await focusedCase(), null, 'Tab leaves the case table');
+
     // A problem's case link scrolls to that case and opens it onto the receiver's answer.
     const firstBad = problems.locator('li[data-kind=bad_signature] button').first();
     const badId = ((await firstBad.textContent()) ?? '').replace('#', '');
