@@ -119,9 +119,16 @@ async fn auto_disable_then_recover_everything_missed() {
     assert_eq!((dry["failed"].as_u64(), dry["missed"].as_u64()), (Some(2), Some(1)));
     receiver.set_script(vec![Reply::ok()]);
     let run = post(&engine, &format!("/api/v1/endpoints/{id}/recover"), json!({})).await;
-    wait_job(&engine, text(&run["job"], "id")).await;
+    assert_eq!(run["job"]["total"], 3, "the job covers the 2 failed deliveries and the missed event: {run}");
+    let job = wait_job(&engine, text(&run["job"], "id")).await;
+    assert_eq!(
+        (job["state"].as_str(), job["done"].as_u64(), job["succeeded"].as_u64(), job["failed"].as_u64()),
+        (Some("finished"), Some(3), Some(3), Some(0)),
+        "{job}"
+    );
     assert_eq!(engine.get_endpoint(id).await["enabled"], true);
-    engine.wait_for_status(text(&missed, "id"), "succeeded").await;
+    // Finished means the missed event's first attempt is in.
+    assert_eq!(engine.get_event(text(&missed, "id")).await["status"], "succeeded");
     let bodies: Vec<String> = receiver
         .wait_for_requests(5, WAIT)
         .await

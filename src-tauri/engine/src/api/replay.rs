@@ -124,13 +124,16 @@ pub struct RecoverOut {
     pub failed: u64,
     /// Matching events it never got while it was off; each gets a new delivery.
     pub missed: u64,
+    /// Its progress covers `failed + missed` deliveries.
     pub job: Option<JobOut>,
 }
 
 /// Re-enable an endpoint and recover what it missed
 ///
 /// Retries its deliveries that failed since `since` and delivers the matching
-/// events that were triggered while it was disabled.
+/// events that were triggered while it was disabled. The job counts both: a retried
+/// delivery once its manual attempt is in, a missed event's new delivery once the
+/// scheduler made its first attempt (later retries follow the endpoint's schedule).
 #[utoipa::path(post, path = "/api/v1/endpoints/{id}/recover", tag = "replay", security(("bearer" = [])),
     params(("id" = String, Path, description = "An `ep_…` id")), request_body(content = Option<RecoverIn>),
     responses((status = 200, body = RecoverOut), (status = 404, body = ErrorBody)))]
@@ -178,17 +181,22 @@ pub async fn recover_endpoint(
                 current.patched(crate::model::EndpointPatch { enabled: Some(true), ..Default::default() }, Utc::now());
             let Ok(next) = next else { return Ok(None) };
             endpoints::update(conn, &next)?;
+            let mut added = Vec::with_capacity(missed.len());
             for event_id in &missed {
-                replay::add_deliveries(conn, event_id, std::slice::from_ref(&target), now_ms())?;
+                let created = replay::add_deliveries(conn, event_id, std::slice::from_ref(&target), now_ms())?;
+                added.extend(created.into_iter().map(|(delivery_id, _)| delivery_id));
             }
-            Ok(Some(next))
+            Ok(Some((next, added)))
         })
         .await?;
-    if let Some(endpoint) = enabled {
+    let mut added = Vec::new();
+    if let Some((endpoint, created)) = enabled {
         state.delivery.endpoint_changed(&endpoint.id);
         state.bus.publish(crate::bus::StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint) });
+        added = created;
     }
-    let job = state.jobs.retry("recover_endpoint", failed, state.delivery.clone(), state.cancel.clone());
+    // One progress for both: the failed deliveries retried now, and the missed events' first attempts.
+    let job = state.jobs.start("recover_endpoint", failed, added, state.delivery.clone(), state.cancel.clone());
     Ok(Json(RecoverOut { since: since_time, failed: counts.0, missed: counts.1, job: Some(job) }))
 }
 

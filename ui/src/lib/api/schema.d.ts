@@ -286,7 +286,9 @@ export interface paths {
         /**
          * Re-enable an endpoint and recover what it missed
          * @description Retries its deliveries that failed since `since` and delivers the matching
-         *     events that were triggered while it was disabled.
+         *     events that were triggered while it was disabled. The job counts both: a retried
+         *     delivery once its manual attempt is in, a missed event's new delivery once the
+         *     scheduler made its first attempt (later retries follow the endpoint's schedule).
          */
         post: operations["recover_endpoint"];
         delete?: never;
