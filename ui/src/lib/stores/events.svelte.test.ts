@@ -182,6 +182,27 @@ describe('EventsStore', () => {
       expect(store.nextCursor).toBeNull(); // the held rows' own paging is unchanged
     });
 
+    it('reloads when more matched than the refetch reads, rather than leave a gap', async () => {
+      vi.useFakeTimers();
+      const shown = event({ created_at: '2026-01-01T00:00:00Z' });
+      const newer = () => event({ created_at: '2026-01-01T00:01:00Z' });
+      const page = (cursor: string) => ({ data: [newer()], next_cursor: cursor });
+      const newest = newer();
+      const { api, queries } = fakeApi([
+        { data: [shown], next_cursor: null },
+        ...Array.from({ length: 10 }, (_, i) => page(`p${i + 2}`)),
+        { data: [newest], next_cursor: 'older' },
+      ]);
+      const store = new EventsStore(() => api, { pageSize: 1 });
+      await store.load({ q: 'cus_42' });
+      store.applyBatch([created(newest)]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(queries).toHaveLength(12); // the load, ten refetch pages, then a fresh load
+      expect(queries[11]).toEqual({ limit: 1, q: 'cus_42' });
+      expect(store.rows.map((r) => r.id)).toEqual([newest.id]);
+      expect(store.nextCursor).toBe('older');
+    });
+
     it('keeps one refetch in flight, and drops its answer after the filter changes', async () => {
       vi.useFakeTimers();
       const releases: ((page: EventPage) => void)[] = [];

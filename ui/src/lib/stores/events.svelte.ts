@@ -145,7 +145,7 @@ export class EventsStore {
   /**
    * Merges the search's newest matches into the rows (new matches appear, held rows stay live).
    * More than a page can match between two refetches, so it reads on until it reaches the
-   * newest row it holds, up to MAX_REFRESH_PAGES pages.
+   * newest row it holds; past MAX_REFRESH_PAGES pages it reloads the list instead.
    */
   private async refreshFirstPage(): Promise<void> {
     if (!this.loaded || this.heldBack || !this.filter.q) return;
@@ -154,13 +154,19 @@ export class EventsStore {
     try {
       const fetched: EventSummary[] = [];
       let cursor: string | null = null;
-      for (let pages = 0; pages < MAX_REFRESH_PAGES; pages++) {
+      let reached = false;
+      for (let pages = 0; pages < MAX_REFRESH_PAGES && !reached; pages++) {
         const page = await this.api().listEvents(filterToQuery(this.filter, cursor, this.pageSize));
         if (generation !== this.generation) return;
         fetched.push(...page.data);
         const oldest = page.data[page.data.length - 1];
         cursor = page.next_cursor ?? null;
-        if (!cursor || !oldest || !newestHeld || compareNewestFirst(oldest, newestHeld) >= 0) break;
+        reached = !cursor || !oldest || !newestHeld || compareNewestFirst(oldest, newestHeld) >= 0;
+      }
+      if (!reached) {
+        // More matched than the pages read: start over from the newest rather than leave a gap.
+        await this.load(this.filter);
+        return;
       }
       const result = mergePage(this.rows, fetched, this.maxRows);
       if (result.rows === this.rows) return;
