@@ -189,12 +189,14 @@ pub async fn recover_endpoint(
             Ok(Some((next, added)))
         })
         .await?;
-    let mut added = Vec::new();
-    if let Some((endpoint, created)) = enabled {
-        state.delivery.endpoint_changed(&endpoint.id);
-        state.bus.publish(crate::bus::StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint) });
-        added = created;
-    }
+    let added = match enabled {
+        Some((endpoint, added)) => {
+            state.delivery.endpoint_changed(&endpoint.id);
+            state.bus.publish(crate::bus::StreamMessage::EndpointUpdated { endpoint: Box::new(endpoint) });
+            added
+        }
+        None => Vec::new(),
+    };
     // One progress for both: the failed deliveries retried now, and the missed events' first attempts.
     let job = state.jobs.start("recover_endpoint", failed, added, state.delivery.clone(), state.cancel.clone());
     Ok(Json(RecoverOut { since: since_time, failed: counts.0, missed: counts.1, job: Some(job) }))

@@ -181,12 +181,12 @@ impl DeliveryEngine {
         })
     }
 
-    /// The enabled endpoints, from memory unless one changed since they were read.
     /// The store the engine records attempts in.
     pub(crate) fn store(&self) -> &Store {
         &self.inner.store
     }
 
+    /// The enabled endpoints, from memory unless one changed since they were read.
     pub(crate) async fn enabled_endpoints(&self) -> Result<EnabledEndpoints, StoreError> {
         use std::sync::atomic::Ordering;
         let cache = &self.inner.endpoints;

@@ -36,7 +36,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
-use writer::{in_savepoint, run_writer, Finish, Isolation, RunJob, WriteJob};
+use writer::{run_writer, Finish, Isolation, RunJob, WriteJob};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 4;
@@ -146,10 +146,10 @@ impl Store {
     {
         let (reply, answer) = oneshot::channel();
         let run: RunJob = Box::new(move |conn| {
-            let result = match (conn, isolation) {
-                (Ok(conn), Isolation::Alone) => in_savepoint(conn, job),
-                (Ok(conn), Isolation::Grouped) => job(conn),
-                (Err(err), _) => Err(StoreError::WriteFailed(err.to_string())),
+            // The writer keeps it apart from the other jobs by `isolation`.
+            let result = match conn {
+                Ok(conn) => job(conn),
+                Err(err) => Err(StoreError::WriteFailed(err.to_string())),
             };
             let succeeded = result.is_ok();
             let finish: Finish = Box::new(move |commit_error| {

@@ -34,27 +34,6 @@ pub(super) struct WriteJob {
     pub(super) run: RunJob,
 }
 
-pub(super) fn in_savepoint<R>(
-    conn: &Connection,
-    job: impl FnOnce(&Connection) -> Result<R, StoreError>,
-) -> Result<R, StoreError> {
-    // Cached statements: these run once per job, thousands of times a second.
-    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
-    let queued_for_search = search::pending_len();
-    match job(conn) {
-        Ok(value) => {
-            conn.prepare_cached("RELEASE job")?.execute([])?;
-            Ok(value)
-        }
-        Err(err) => {
-            // Undo only this job; the others in the batch still commit.
-            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-            search::forget_since(queued_for_search);
-            Err(err)
-        }
-    }
-}
-
 pub(super) fn run_writer(conn: Connection, jobs: mpsc::Receiver<WriteJob>, nudge: &checkpoint::Nudge) {
     let mut batch = VecDeque::with_capacity(MAX_JOBS_PER_COMMIT);
     let mut last_flush = Instant::now();
@@ -115,9 +94,9 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
     let mut group = Group::default();
     while let Some(job) = pending.pop_front() {
         let grouped = job.isolation == Isolation::Grouped;
-        if grouped != group.is_open() {
-            let toggled = if grouped { group.open(conn, finishers.len()) } else { group.release(conn) };
-            if let Err(err) = toggled {
+        // A job alone gets a savepoint of its own; a grouped job joins the open group, if any.
+        if !(grouped && group.is_open()) {
+            if let Err(err) = group.release(conn).and_then(|()| group.open(conn, finishers.len())) {
                 // This job fails with the transaction; the ones after it wait for the next.
                 (job.run)(Err(&err)).0(None);
                 return abandon(conn, finishers, pending, &err);
@@ -129,10 +108,13 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
             let err = StoreError::WriteFailed("SQLite rolled the transaction back".into());
             return abandon(conn, finishers, pending, &err);
         }
-        if grouped && !succeeded {
-            if let Err(err) = group.undo(conn, &mut finishers) {
-                return abandon(conn, finishers, pending, &err);
-            }
+        let closed = match (succeeded, grouped) {
+            (false, _) => group.undo(conn, &mut finishers),
+            (true, false) => group.release(conn),
+            (true, true) => Ok(()),
+        };
+        if let Err(err) = closed {
+            return abandon(conn, finishers, pending, &err);
         }
     }
     if let Err(err) = group.release(conn) {
@@ -172,7 +154,7 @@ fn abandon(conn: &Connection, finishers: Vec<(Finish, bool)>, pending: &VecDeque
     false
 }
 
-/// The savepoint shared by a run of grouped jobs.
+/// The savepoint around the job running now, or around a run of grouped jobs.
 #[derive(Default)]
 struct Group {
     /// Where the open group starts: its first answer, and the search texts queued before it.
@@ -185,6 +167,7 @@ impl Group {
     }
 
     fn open(&mut self, conn: &Connection, first_answer: usize) -> Result<(), StoreError> {
+        // Cached statements: these run once per job or group, thousands of times a second.
         conn.prepare_cached("SAVEPOINT grouped")?.execute([])?;
         self.start = Some((first_answer, search::pending_len()));
         Ok(())
@@ -197,7 +180,7 @@ impl Group {
         Ok(())
     }
 
-    /// A job in the group failed: undo the group, and mark the jobs before it as failed too.
+    /// The last job failed: undo its savepoint, and mark the grouped jobs before it as failed too.
     fn undo(&mut self, conn: &Connection, finishers: &mut [(Finish, bool)]) -> Result<(), StoreError> {
         let Some((first_answer, queued_for_search)) = self.start.take() else { return Ok(()) };
         conn.execute_batch("ROLLBACK TO grouped; RELEASE grouped")?;
