@@ -95,10 +95,11 @@ pub struct DeliveryEngine {
     inner: Arc<Inner>,
 }
 
-/// How many deliveries of one endpoint may be claimed at once: its in-flight
-/// slots plus as many waiting, so the slots never run dry between passes.
+/// How many deliveries of one endpoint may be claimed at once: its in-flight slots, as many
+/// waiting for a slot, and twice that whose outcome waits for the writer. A claim is held until
+/// its outcome commits; with only twice the slots, they ran dry while the writer caught up.
 fn claim_cap(endpoint: &Endpoint) -> usize {
-    endpoint.max_in_flight as usize * 2
+    endpoint.max_in_flight as usize * 4
 }
 
 impl DeliveryEngine {
