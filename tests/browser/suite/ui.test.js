@@ -328,8 +328,12 @@ describe('Hooky UI', () => {
     const ledgerId = (await api(server, 'GET', '/api/v1/endpoints')).body.data.find((e) => e.name === 'Payments ledger').id;
     const secretBox = page.getByLabel('Signing secret (hidden)');
     await until(async () => ((await secretBox.textContent()) ?? '').startsWith('whsec_'), 'the masked secret');
+    const secretNow = async () => (await api(server, 'GET', `/api/v1/endpoints/${ledgerId}/secret`)).body.key;
+    const before = await secretNow();
     await page.getByRole('button', { name: 'Rotate' }).click();
-    const rotated = (await api(server, 'GET', `/api/v1/endpoints/${ledgerId}/secret`)).body.key;
+    // The click's request may still be on its way: read the new key once the API has it.
+    let rotated = before;
+    await until(async () => (rotated = await secretNow()) !== before, 'the rotation to reach the API');
     await until(async () => (await page.getByLabel('Signing secret', { exact: true }).textContent()) === rotated, 'the rotated secret to show');
     await page.getByRole('button', { name: 'Hide' }).click();
     await shot(page, '11-endpoint-edit');
