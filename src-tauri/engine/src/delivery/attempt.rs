@@ -105,6 +105,7 @@ impl DeliveryEngine {
             retry_after: sent.retry_after,
         };
         let clock = self.time_warp_clock();
+        let headers = attempts::EncodedHeaders::of(&sent.request, sent.response.as_ref())?;
         // Grouped: the job fails only when the database does (a vanished delivery is Ok(None)).
         self.inner
             .store
@@ -137,7 +138,7 @@ impl DeliveryEngine {
                     response: sent.response,
                     error: sent.error,
                 };
-                attempts::insert(conn, &attempt, &payload)?;
+                attempts::insert(conn, &attempt, &payload, &headers)?;
                 if let Some(response) = &attempt.response {
                     search::index(conn, &before.event_id, &response.body)?;
                 }

@@ -80,6 +80,10 @@ impl Limits {
 
     fn breaker(&self, endpoint_id: &EndpointId) -> Arc<Breaker> {
         let mut map = self.breakers.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Looked up before `entry`, which would clone the id on every attempt.
+        if let Some(breaker) = map.get(endpoint_id) {
+            return breaker.clone();
+        }
         map.entry(endpoint_id.clone()).or_insert_with(|| Arc::new(Breaker::new())).clone()
     }
 

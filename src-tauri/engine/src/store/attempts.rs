@@ -9,7 +9,28 @@ use crate::ids::{AttemptId, DeliveryId};
 use crate::model::time::from_ms;
 use crate::model::{AttemptError, AttemptOut, AttemptRequest, AttemptResponse, AttemptTrigger, ErrorClass};
 
-pub fn insert(conn: &Connection, attempt: &AttemptOut, payload: &str) -> Result<(), StoreError> {
+/// An attempt's header maps as stored (JSON text), encoded before its write job is queued, so
+/// the single writer thread spends its time on SQL.
+pub struct EncodedHeaders {
+    request: String,
+    response: Option<String>,
+}
+
+impl EncodedHeaders {
+    pub fn of(request: &AttemptRequest, response: Option<&AttemptResponse>) -> Result<Self, StoreError> {
+        Ok(Self {
+            request: serde_json::to_string(&request.headers)?,
+            response: response.map(|r| serde_json::to_string(&r.headers)).transpose()?,
+        })
+    }
+}
+
+pub fn insert(
+    conn: &Connection,
+    attempt: &AttemptOut,
+    payload: &str,
+    headers: &EncodedHeaders,
+) -> Result<(), StoreError> {
     // The body is nearly always the payload itself; keep one copy of it.
     let request_body = (attempt.request.body != payload).then_some(attempt.request.body.as_str());
     let response = attempt.response.as_ref();
@@ -27,10 +48,10 @@ pub fn insert(conn: &Connection, attempt: &AttemptOut, payload: &str) -> Result<
         attempt.started_at.timestamp_millis(),
         i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
         attempt.request.url,
-        serde_json::to_string(&attempt.request.headers)?,
+        headers.request,
         request_body,
         response.map(|r| r.status),
-        response.map(|r| serde_json::to_string(&r.headers)).transpose()?,
+        headers.response,
         response.map(|r| r.body.as_bytes()),
         response.is_some_and(|r| r.body_truncated),
         attempt.error.as_ref().map(|e| e.class.as_str()),

@@ -178,6 +178,17 @@ pub fn record_outcome(
     outcome: Outcome,
 ) -> Result<Option<Endpoint>, StoreError> {
     let Outcome { attempt_succeeded, delivery_failed_for_good, now_ms, time_warp } = outcome;
+    if attempt_succeeded {
+        // A success ends any streak; on a healthy endpoint nothing changes. Without RETURNING,
+        // which cost this statement most of its time even when it matched no row.
+        conn.prepare_cached(
+            "UPDATE endpoints SET failing_since = NULL, consecutive_failures = 0 \
+             WHERE id = ?1 AND (consecutive_failures != 0 OR failing_since IS NOT NULL)",
+        )?
+        .execute([endpoint.id.as_str()])?;
+        // No streak, so no policy disables it.
+        return Ok(None);
+    }
     let (consecutive, failing_since): (u32, Option<i64>) = conn
         .prepare_cached(
             "UPDATE endpoints SET \
@@ -206,4 +217,48 @@ pub fn recovery_start(conn: &Connection, id: &EndpointId) -> Result<Option<i64>,
         })
         .optional()?
         .flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::temp_store;
+    use super::*;
+    use crate::model::EndpointIn;
+
+    /// Failed deliveries in a row disable by the policy; a success in between starts the
+    /// streak again, so it takes as many failures once more.
+    #[tokio::test]
+    async fn a_success_ends_the_failure_streak() {
+        let (_dir, store) = temp_store();
+        let input: EndpointIn = serde_json::from_value(serde_json::json!({
+            "url": "http://127.0.0.1:9/hook",
+            "auto_disable": {"policy": "consecutive_failures", "failures": 2},
+        }))
+        .expect("input");
+        let endpoint = Endpoint::create(input, chrono::Utc::now()).expect("endpoint");
+        let outcome = |succeeded: bool| Outcome {
+            attempt_succeeded: succeeded,
+            delivery_failed_for_good: !succeeded,
+            now_ms: 1_000,
+            time_warp: 1.0,
+        };
+        let disabled_after: Vec<bool> = store
+            .write(move |conn| {
+                insert(conn, &endpoint)?;
+                let mut disabled = Vec::new();
+                for succeeded in [false, true, false, true, true, false, false] {
+                    disabled.push(record_outcome(conn, &endpoint, outcome(succeeded))?.is_some());
+                }
+                let (streak, since): (u32, Option<i64>) = conn.query_row(
+                    "SELECT consecutive_failures, failing_since FROM endpoints WHERE id = ?1",
+                    [endpoint.id.as_str()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )?;
+                assert_eq!((streak, since), (2, Some(1_000)), "the streak that disabled it is kept");
+                Ok(disabled)
+            })
+            .await
+            .expect("write");
+        assert_eq!(disabled_after, [false, false, false, false, false, false, true]);
+    }
 }
