@@ -189,19 +189,18 @@ pub fn record_outcome(
         // No streak, so no policy disables it.
         return Ok(None);
     }
+    // A failed attempt: the streak starts (or goes on), and counts a delivery that failed for good.
     let (consecutive, failing_since): (u32, Option<i64>) = conn
         .prepare_cached(
-            "UPDATE endpoints SET \
-             failing_since = CASE WHEN ?2 THEN NULL ELSE COALESCE(failing_since, ?4) END, \
-             consecutive_failures = CASE WHEN ?2 THEN 0 WHEN ?3 THEN consecutive_failures + 1 ELSE consecutive_failures END \
-             WHERE id = ?1 AND NOT (?2 AND consecutive_failures = 0 AND failing_since IS NULL) \
-             RETURNING consecutive_failures, failing_since",
+            "UPDATE endpoints SET failing_since = COALESCE(failing_since, ?3), \
+             consecutive_failures = consecutive_failures + ?2 \
+             WHERE id = ?1 RETURNING consecutive_failures, failing_since",
         )?
-        .query_row(params![endpoint.id.as_str(), attempt_succeeded, delivery_failed_for_good, now_ms], |row| {
+        .query_row(params![endpoint.id.as_str(), i64::from(delivery_failed_for_good), now_ms], |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
         .optional()?
-        // No row: a success on a healthy endpoint, which writes nothing.
+        // No row: the endpoint was deleted meanwhile.
         .unwrap_or((0, None));
     match endpoint.auto_disable.verdict(consecutive, failing_since, now_ms, time_warp) {
         Some(reason) => disable(conn, &endpoint.id, &format!("{reason} Re-enable it to resume deliveries.")),
