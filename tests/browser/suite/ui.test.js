@@ -332,8 +332,10 @@ describe('Hooky UI', () => {
     const before = await secretNow();
     await page.getByRole('button', { name: 'Rotate' }).click();
     // The click's request may still be on its way: read the new key once the API has it.
-    let rotated = before;
-    await until(async () => (rotated = await secretNow()) !== before, 'the rotation to reach the API');
+    const rotated = await until(async () => {
+      const key = await secretNow();
+      return key !== before && key;
+    }, 'the rotation to reach the API');
     await until(async () => (await page.getByLabel('Signing secret', { exact: true }).textContent()) === rotated, 'the rotated secret to show');
     await page.getByRole('button', { name: 'Hide' }).click();
     await shot(page, '11-endpoint-edit');
