@@ -3,24 +3,13 @@
 // person using the app: create endpoints, send, watch, inspect, retry, filter.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { api, startHooky } from '../lib/hooky.js';
+import { api, startHooky, trigger } from '../lib/hooky.js';
 import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { publish, shot, stepper } from '../lib/shots.js';
 import { nav, row, setEditor, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
-
-/** Fires an event at the trigger URL; returns its id. */
-async function trigger(server, eventName, payload) {
-  const res = await fetch(`${server.baseUrl}/api/v1/webhook_events/trigger`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ event_name: eventName, payload }),
-  });
-  assert.equal(res.status, 202, `trigger ${eventName}: ${res.status}`);
-  return (await res.json()).id;
-}
 
 const step = stepper('ui');
 
@@ -300,62 +289,6 @@ describe('Hooky UI', () => {
     const busy = await shot(page, '07b-events-busy');
     publish(busy, 'events.png');
     assert.equal((await api(server, 'DELETE', `/api/v1/endpoints/${shipping.id}`)).status, 204);
-  });
-
-  step('shows endpoint health and settings', async () => {
-    await nav(page, 'Endpoints').click();
-    const orders = page.locator('tr', { has: page.getByRole('link', { name: 'Orders service', exact: true }) });
-    await orders.getByText('100%').waitFor(WAIT);
-    await shot(page, '09-endpoints');
-
-    await nav(page, 'Settings').click();
-    await page.getByRole('heading', { name: 'Trigger URL' }).waitFor(WAIT);
-    const tokenShown = await page.getByLabel('API token (hidden)').textContent();
-    assert.ok(!tokenShown?.includes(server.token), 'the token is shown unmasked');
-    await page.getByText(server.baseUrl, { exact: true }).first().waitFor(WAIT);
-    await shot(page, '10-settings');
-  });
-
-  step('edits and disables an endpoint, and deletes one after confirming', async () => {
-    await nav(page, 'Endpoints').click();
-    await page.getByRole('link', { name: 'Edit Payments ledger' }).click();
-    await page.getByRole('heading', { name: 'Edit Payments ledger' }).waitFor(WAIT);
-    assert.equal(await page.getByLabel('Event filter').inputValue(), 'payment.*');
-    await page.getByLabel('Event filter').fill('payment.*\norder.refunded');
-    // The live preview lists recently seen names the filter matches.
-    await page.getByText(/Matches 5 of \d+ recently seen event names/).waitFor(WAIT);
-    // The signing secret: masked, revealed, rotated.
-    const ledgerId = (await api(server, 'GET', '/api/v1/endpoints')).body.data.find((e) => e.name === 'Payments ledger').id;
-    const secretBox = page.getByLabel('Signing secret (hidden)');
-    await until(async () => ((await secretBox.textContent()) ?? '').startsWith('whsec_'), 'the masked secret');
-    const secretNow = async () => (await api(server, 'GET', `/api/v1/endpoints/${ledgerId}/secret`)).body.key;
-    const before = await secretNow();
-    await page.getByRole('button', { name: 'Rotate' }).click();
-    // The click's request may still be on its way: read the new key once the API has it.
-    const rotated = await until(async () => {
-      const key = await secretNow();
-      return key !== before && key;
-    }, 'the rotation to reach the API');
-    await until(async () => (await page.getByLabel('Signing secret', { exact: true }).textContent()) === rotated, 'the rotated secret to show');
-    await page.getByRole('button', { name: 'Hide' }).click();
-    await shot(page, '11-endpoint-edit');
-    await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByRole('heading', { name: 'Endpoints' }).waitFor(WAIT);
-
-    await page.getByRole('switch', { name: 'Disable Payments ledger' }).click();
-    await page.getByRole('switch', { name: 'Enable Payments ledger' }).waitFor(WAIT);
-    let { body } = await api(server, 'GET', '/api/v1/endpoints');
-    const ledger = body.data.find((e) => e.name === 'Payments ledger');
-    assert.equal(ledger.enabled, false);
-    assert.deepEqual(ledger.event_filter, ['payment.*', 'order.refunded']);
-
-    await page.getByRole('button', { name: 'Delete Payments ledger' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.getByRole('heading', { name: 'Delete Payments ledger?' }).waitFor(WAIT);
-    await dialog.getByRole('button', { name: 'Delete endpoint' }).click();
-    await until(async () => (await page.getByRole('link', { name: 'Payments ledger', exact: true }).count()) === 0, 'the row to go');
-    ({ body } = await api(server, 'GET', '/api/v1/endpoints'));
-    assert.deepEqual(body.data.map((e) => e.name), ['Orders service']);
   });
 
   step('offers Edit & resend with the composer prefilled', async () => {
