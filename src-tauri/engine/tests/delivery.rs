@@ -188,6 +188,34 @@ async fn cancel_stops_a_retrying_delivery() {
     engine.shutdown().await;
 }
 
+/// A delivery cancelled while its attempt waits for the receiver stays cancelled: the late
+/// answer is logged as its attempt, and no retry is scheduled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_cancelled_during_its_attempt_stays_cancelled() {
+    let engine = TestEngine::start().await;
+    let receiver = TestReceiver::start(vec![Reply::status(500).delay(Duration::from_millis(800))]).await;
+    let endpoint = engine.create_endpoint(json!({"url": receiver.url(), "retry_schedule": [1, 1, 1]})).await;
+    let endpoint_id = text(&endpoint, "id");
+    let accepted = engine.trigger("order.created", json!({})).await;
+    let event_id = text(&accepted, "id");
+    let delivery_id = text(&accepted["deliveries"][0], "id").to_owned();
+    receiver.wait_for_requests(1, WAIT).await;
+
+    let cancelled = expect_json(engine.delivery_action(&delivery_id, "cancel").await, StatusCode::OK).await;
+    assert_eq!(cancelled["status"], "cancelled", "the cancel lands while the receiver is still answering");
+    let event = engine.wait_for(event_id, |e| !attempts(delivery(e, endpoint_id)).is_empty(), WAIT).await;
+    let cancelled = delivery(&event, endpoint_id);
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["next_attempt_at"], json!(null), "no retry after a cancel");
+    assert_eq!(cancelled["attempt_count"], 1);
+    assert_eq!(attempts(cancelled)[0]["response"]["status"], 500, "the late answer is logged");
+    assert_eq!(event["status"], "failed");
+    // The first retry would have been due 0.8-1.2 s after the answer.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(receiver.count(), 1, "no attempt after cancel");
+    engine.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn any_json_value_is_a_payload_and_is_delivered_as_sent() {
     let engine = TestEngine::start().await;
