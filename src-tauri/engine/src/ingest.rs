@@ -83,6 +83,9 @@ pub async fn accept_with(
                     payload: payload.clone(),
                     attempt_count: 0,
                     status: DeliveryStatus::Pending,
+                    auto_attempt_count: 0,
+                    // As `deliveries::insert` writes it.
+                    next_attempt_at_ms: Some(now),
                 };
                 fresh.push(Fresh { due, endpoint: endpoint.clone(), claimed: false });
             }

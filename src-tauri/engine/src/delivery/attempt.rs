@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::retry::{decide, AttemptResult, DeliveryState};
+use super::retry::{decide, AttemptResult, Decision, DeliveryState};
 use super::sender::{self, Outgoing, Sent};
 use super::DeliveryEngine;
 use crate::bus::StreamMessage;
-use crate::ids::{AttemptId, DeliveryId, EventId};
+use crate::ids::{AttemptId, EventId};
 use crate::model::time::now_ms;
 use crate::model::{AttemptOut, AttemptTrigger, DeliveryStatus, DeliverySummary, Endpoint, EventStatus};
-use crate::store::deliveries::{DeliveryUpdate, DueDelivery};
+use crate::store::deliveries::{AsRead, DeliveryUpdate, DueDelivery};
 use crate::store::{attempts, deliveries, endpoints, events, search};
 
 /// Everything one recorded attempt changed, for the live stream.
@@ -75,7 +75,7 @@ impl DeliveryEngine {
         self.inner.limits.record(&endpoint.id, sent.succeeded());
         drop(slot);
         let id = due.id.clone();
-        match self.record(due.id, endpoint.clone(), trigger, sent, due.payload).await {
+        match self.record(due, endpoint.clone(), trigger, sent).await {
             Ok(recorded) => {
                 let outcome = recorded.as_ref().map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some()));
                 self.publish(recorded);
@@ -92,11 +92,10 @@ impl DeliveryEngine {
 
     async fn record(
         &self,
-        id: DeliveryId,
+        due: DueDelivery,
         endpoint: Endpoint,
         trigger: AttemptTrigger,
         sent: Sent,
-        payload: Arc<str>,
     ) -> Result<Option<Recorded>, crate::store::StoreError> {
         let result = AttemptResult {
             succeeded: sent.succeeded(),
@@ -113,23 +112,51 @@ impl DeliveryEngine {
                 let now = now_ms();
                 // Read inside the write, which orders it with a change of the time warp.
                 let time_warp = clock.factor();
-                let Some(before) = deliveries::get(conn, &id)? else { return Ok(None) };
-                let state = DeliveryState {
-                    status: before.summary.status,
-                    auto_attempt_count: before.auto_attempt_count,
-                    next_attempt_at_ms: before.summary.next_attempt_at.map(|t| t.timestamp_millis()),
+                let id = &due.id;
+                let next_step = |row: &AsRead| {
+                    let state = DeliveryState {
+                        status: row.status,
+                        auto_attempt_count: row.auto_attempt_count,
+                        next_attempt_at_ms: row.next_attempt_at_ms,
+                    };
+                    let mut decision = decide(
+                        trigger,
+                        state,
+                        result,
+                        &endpoint.retry_schedule,
+                        time_warp,
+                        now,
+                        &mut rand::thread_rng(),
+                    );
+                    if trigger == AttemptTrigger::Automatic && !state.status.is_active() {
+                        // Cancelled while the attempt was in flight: log it, change nothing else.
+                        decision.status = state.status;
+                        decision.next_attempt_at_ms = state.next_attempt_at_ms;
+                    }
+                    decision
                 };
-                let mut decision =
-                    decide(trigger, state, result, &endpoint.retry_schedule, time_warp, now, &mut rand::thread_rng());
-                if trigger == AttemptTrigger::Automatic && !state.status.is_active() {
-                    // Cancelled while the attempt was in flight: log it, change nothing else.
-                    decision.status = state.status;
-                    decision.next_attempt_at_ms = state.next_attempt_at_ms;
+                let update = |decision: &Decision| DeliveryUpdate {
+                    status: decision.status,
+                    next_attempt_at_ms: decision.next_attempt_at_ms,
+                    counted_as_automatic: trigger == AttemptTrigger::Automatic,
+                    last_response_status: result.status,
+                    last_duration_ms: u64::try_from(sent.duration.as_millis()).unwrap_or(u64::MAX),
+                    now_ms: now,
+                };
+                // Decided on the row as it was read when claimed, which it nearly always still is.
+                let mut before = due.as_read();
+                let mut decision = next_step(&before);
+                if !deliveries::apply_attempt(conn, id, &update(&decision), Some(&before))? {
+                    // It changed meanwhile (cancelled, say): decide again on the row as it is now.
+                    let Some(row) = deliveries::get(conn, id)? else { return Ok(None) };
+                    before = row.as_read();
+                    decision = next_step(&before);
+                    deliveries::apply_attempt(conn, id, &update(&decision), None)?;
                 }
                 let attempt = AttemptOut {
                     id: AttemptId::generate(),
                     delivery_id: id.clone(),
-                    number: before.summary.attempt_count + 1,
+                    number: before.attempt_count + 1,
                     trigger,
                     succeeded: result.succeeded,
                     started_at: DateTime::<Utc>::from(sent.started_at),
@@ -138,22 +165,10 @@ impl DeliveryEngine {
                     response: sent.response,
                     error: sent.error,
                 };
-                attempts::insert(conn, &attempt, &payload, &headers)?;
+                attempts::insert(conn, &attempt, &due.payload, &headers)?;
                 if let Some(response) = &attempt.response {
-                    search::index(conn, &before.event_id, &response.body)?;
+                    search::index(conn, &due.event_id, &response.body)?;
                 }
-                deliveries::apply_attempt(
-                    conn,
-                    &id,
-                    &DeliveryUpdate {
-                        status: decision.status,
-                        next_attempt_at_ms: decision.next_attempt_at_ms,
-                        counted_as_automatic: trigger == AttemptTrigger::Automatic,
-                        last_response_status: result.status,
-                        last_duration_ms: attempt.duration_ms,
-                        now_ms: now,
-                    },
-                )?;
                 let disabled = if decision.disable_endpoint {
                     let reason = format!(
                         "The receiver answered 410 Gone at {}; re-enable the endpoint to resume deliveries.",
@@ -162,7 +177,7 @@ impl DeliveryEngine {
                     endpoints::disable(conn, &endpoint.id, &reason)?
                 } else {
                     let failed_for_good =
-                        decision.status == DeliveryStatus::Failed && state.status != DeliveryStatus::Failed;
+                        decision.status == DeliveryStatus::Failed && before.status != DeliveryStatus::Failed;
                     let outcome = endpoints::Outcome {
                         attempt_succeeded: result.succeeded,
                         delivery_failed_for_good: failed_for_good,
@@ -172,21 +187,22 @@ impl DeliveryEngine {
                     endpoints::record_outcome(conn, &endpoint, outcome)?
                 };
                 // An event's status follows its deliveries', so it can only change when this one's did.
-                let event_status = if decision.status == state.status {
-                    events::status(conn, &before.event_id)?
+                let event_status = if decision.status == before.status {
+                    events::status(conn, &due.event_id)?
                 } else {
-                    events::refresh_status(conn, &before.event_id)?
+                    events::refresh_status(conn, &due.event_id)?
                 };
                 let delivery = DeliverySummary {
+                    id: due.id.clone(),
+                    endpoint_id: due.endpoint_id.clone(),
                     status: decision.status,
-                    attempt_count: before.summary.attempt_count + 1,
+                    attempt_count: before.attempt_count + 1,
                     next_attempt_at: decision.next_attempt_at_ms.map(crate::model::time::from_ms),
                     last_response_status: result.status,
                     last_duration_ms: Some(attempt.duration_ms),
                     updated_at: crate::model::time::from_ms(now),
-                    ..before.summary
                 };
-                Ok(Some(Recorded { event_id: before.event_id, event_status, delivery, attempt, disabled }))
+                Ok(Some(Recorded { event_id: due.event_id, event_status, delivery, attempt, disabled }))
             })
             .await
     }

@@ -18,6 +18,17 @@ pub struct DeliveryRow {
     pub created_at_ms: i64,
 }
 
+impl DeliveryRow {
+    pub fn as_read(&self) -> AsRead {
+        AsRead {
+            status: self.summary.status,
+            attempt_count: self.summary.attempt_count,
+            auto_attempt_count: self.auto_attempt_count,
+            next_attempt_at_ms: self.summary.next_attempt_at.map(|t| t.timestamp_millis()),
+        }
+    }
+}
+
 /// A delivery ready to attempt, with everything sending it needs.
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
@@ -29,9 +40,33 @@ pub struct DueDelivery {
     /// Attempts made so far; the next one is this plus one.
     pub attempt_count: u32,
     pub status: DeliveryStatus,
+    pub auto_attempt_count: u32,
+    pub next_attempt_at_ms: Option<i64>,
 }
 
-const DUE_COLUMNS: &str = "d.id, d.event_id, d.endpoint_id, e.event_name, e.payload, d.attempt_count, d.status";
+impl DueDelivery {
+    /// The row as it was read, which recording the attempt expects to find unchanged.
+    pub fn as_read(&self) -> AsRead {
+        AsRead {
+            status: self.status,
+            attempt_count: self.attempt_count,
+            auto_attempt_count: self.auto_attempt_count,
+            next_attempt_at_ms: self.next_attempt_at_ms,
+        }
+    }
+}
+
+/// The fields of a delivery row that decide its next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AsRead {
+    pub status: DeliveryStatus,
+    pub attempt_count: u32,
+    pub auto_attempt_count: u32,
+    pub next_attempt_at_ms: Option<i64>,
+}
+
+const DUE_COLUMNS: &str = "d.id, d.event_id, d.endpoint_id, e.event_name, e.payload, d.attempt_count, d.status, \
+     d.auto_attempt_count, d.next_attempt_at";
 
 fn due_from_row(row: &Row<'_>) -> rusqlite::Result<DueDelivery> {
     let status: String = row.get(6)?;
@@ -43,6 +78,8 @@ fn due_from_row(row: &Row<'_>) -> rusqlite::Result<DueDelivery> {
         payload: row.get::<_, String>(4)?.into(),
         attempt_count: row.get(5)?,
         status: DeliveryStatus::from_db(&status),
+        auto_attempt_count: row.get(7)?,
+        next_attempt_at_ms: row.get(8)?,
     })
 }
 
@@ -179,22 +216,36 @@ pub struct DeliveryUpdate {
     pub now_ms: i64,
 }
 
-pub fn apply_attempt(conn: &Connection, id: &DeliveryId, update: &DeliveryUpdate) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "UPDATE deliveries SET status = ?2, next_attempt_at = ?3, attempt_count = attempt_count + 1, \
-         auto_attempt_count = auto_attempt_count + ?4, last_response_status = ?5, last_duration_ms = ?6, \
-         updated_at = ?7 WHERE id = ?1",
-    )?
-    .execute(params![
-        id.as_str(),
-        update.status.as_str(),
-        update.next_attempt_at_ms,
-        i64::from(update.counted_as_automatic),
-        update.last_response_status,
-        i64::try_from(update.last_duration_ms).unwrap_or(i64::MAX),
-        update.now_ms,
-    ])?;
-    Ok(())
+/// Records an attempt on its delivery. With `expected`, only if the row is still as it was read
+/// then: that saves reading it first on the writer, where it nearly always is unchanged.
+/// Returns whether the row was updated.
+pub fn apply_attempt(
+    conn: &Connection,
+    id: &DeliveryId,
+    update: &DeliveryUpdate,
+    expected: Option<&AsRead>,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE deliveries SET status = ?2, next_attempt_at = ?3, attempt_count = attempt_count + 1, \
+             auto_attempt_count = auto_attempt_count + ?4, last_response_status = ?5, last_duration_ms = ?6, \
+             updated_at = ?7 WHERE id = ?1 AND (?8 IS NULL OR (status = ?8 AND attempt_count = ?9 \
+             AND auto_attempt_count = ?10 AND next_attempt_at IS ?11))",
+        )?
+        .execute(params![
+            id.as_str(),
+            update.status.as_str(),
+            update.next_attempt_at_ms,
+            i64::from(update.counted_as_automatic),
+            update.last_response_status,
+            i64::try_from(update.last_duration_ms).unwrap_or(i64::MAX),
+            update.now_ms,
+            expected.map(|row| row.status.as_str()),
+            expected.map(|row| row.attempt_count),
+            expected.map(|row| row.auto_attempt_count),
+            expected.and_then(|row| row.next_attempt_at_ms),
+        ])?;
+    Ok(changed == 1)
 }
 
 /// Stretches or shrinks every wait still to come by `ratio` (old time warp / new), so a
@@ -263,7 +314,7 @@ mod tests {
             last_duration_ms: 3,
             now_ms: 5,
         };
-        store.write(move |conn| apply_attempt(conn, &done, &update)).await.unwrap();
+        store.write(move |conn| apply_attempt(conn, &done, &update, None)).await.unwrap();
         let loaded = store.read(move |conn| load_due(conn, &ids, 10)).await.unwrap();
         let loaded: Vec<&DeliveryId> = loaded.iter().map(|due| &due.id).collect();
         assert_eq!(loaded, [&waiting], "only the delivery still due is loaded");
