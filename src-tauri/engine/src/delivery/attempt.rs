@@ -105,6 +105,7 @@ impl DeliveryEngine {
         };
         let clock = self.time_warp_clock();
         let headers = attempts::EncodedHeaders::of(&sent.request, sent.response.as_ref())?;
+        let duration_ms = u64::try_from(sent.duration.as_millis()).unwrap_or(u64::MAX);
         // Grouped: the job fails only when the database does (a vanished delivery is Ok(None)).
         self.inner
             .store
@@ -140,7 +141,7 @@ impl DeliveryEngine {
                     next_attempt_at_ms: decision.next_attempt_at_ms,
                     counted_as_automatic: trigger == AttemptTrigger::Automatic,
                     last_response_status: result.status,
-                    last_duration_ms: u64::try_from(sent.duration.as_millis()).unwrap_or(u64::MAX),
+                    last_duration_ms: duration_ms,
                     now_ms: now,
                 };
                 // Decided on the row as it was read when claimed, which it nearly always still is.
@@ -160,7 +161,7 @@ impl DeliveryEngine {
                     trigger,
                     succeeded: result.succeeded,
                     started_at: DateTime::<Utc>::from(sent.started_at),
-                    duration_ms: u64::try_from(sent.duration.as_millis()).unwrap_or(u64::MAX),
+                    duration_ms,
                     request: sent.request,
                     response: sent.response,
                     error: sent.error,
@@ -193,7 +194,7 @@ impl DeliveryEngine {
                     events::refresh_status(conn, &due.event_id)?
                 };
                 let delivery = DeliverySummary {
-                    id: due.id.clone(),
+                    id: id.clone(),
                     endpoint_id: due.endpoint_id.clone(),
                     status: decision.status,
                     attempt_count: before.attempt_count + 1,

@@ -3,7 +3,9 @@
 //! SQLite's automatic checkpoint runs inside the commit that crosses the threshold,
 //! which stalls every caller waiting on that group commit. Here the writer turns it
 //! off and nudges this thread after each commit; a PASSIVE checkpoint then copies the
-//! new WAL frames into the database beside the writer, never blocking it.
+//! new WAL frames into the database beside the writer, never blocking it. Only a WAL file
+//! left large by a burst is truncated, which takes the write lock, and only once commits
+//! have stopped for a while.
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
