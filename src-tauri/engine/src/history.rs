@@ -9,12 +9,7 @@ use crate::store::{attempts, deliveries, events, search, Store, StoreError};
 pub async fn event_page(store: &Store, filter: EventFilter) -> Result<EventPage, StoreError> {
     if filter.text.is_some() {
         // The index is written in batches: bring it up to date so the search sees every event.
-        store
-            .write(|conn| {
-                search::ask_flush(conn);
-                Ok(())
-            })
-            .await?;
+        store.write(|conn| Ok(search::ask_flush(conn))).await?.wait().await;
     }
     store
         .read(move |conn| {

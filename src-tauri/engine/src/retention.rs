@@ -151,14 +151,11 @@ impl Retention {
         }
     }
 
-    /// Deletes the `search_index` rows of events that are gone, if that table exists.
+    /// Deletes the `search_index` rows of events that are gone.
     async fn sweep_search_index(&self) -> Result<(), StoreError> {
-        if !self.store.read(retention::has_search_index).await? {
-            return Ok(());
-        }
         let mut after = 0;
         while let Some(last) =
-            self.store.write(move |conn| retention::sweep_search_index(conn, after, SWEEP_CHUNK)).await?
+            self.store.write_search(move |conn| retention::sweep_search_index(conn, after, SWEEP_CHUNK)).await?
         {
             after = last;
             if !self.pause().await {

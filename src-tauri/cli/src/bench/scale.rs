@@ -35,8 +35,10 @@ pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
         mode.scale_events * 3,
         generating.elapsed().as_secs_f64()
     );
-    let bytes =
-        std::fs::metadata(&db)?.len() + std::fs::metadata(db.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+    // The database and its search index, each with its WAL.
+    let size = |path: &std::path::Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let index = hooky_engine::store::index_path(&db);
+    let bytes = size(&db) + size(&db.with_extension("db-wal")) + size(&index) + size(&index.with_extension("db-wal"));
 
     let starting = Instant::now();
     let engine = BenchEngine::start_in(dir.path()).await?;

@@ -52,10 +52,10 @@ impl Demo {
                 break;
             }
         }
-        if deleted_events > 0 && store.read(retention::has_search_index).await? {
+        if deleted_events > 0 {
             let mut after = 0;
             while let Some(last) =
-                store.write(move |conn| retention::sweep_search_index(conn, after, SWEEP_CHUNK)).await?
+                store.write_search(move |conn| retention::sweep_search_index(conn, after, SWEEP_CHUNK)).await?
             {
                 after = last;
             }

@@ -182,6 +182,12 @@ INSERT INTO search_progress (indexed_through) VALUES (CAST((julianday('now') - 2
 DROP INDEX deliveries_by_event;
 CREATE INDEX deliveries_by_event ON deliveries (event_id, status);
 "#,
+    r#"
+-- The search index moved to a file of its own, written by its own thread (see
+-- `store::indexer`); it is built there from the events and attempts at the next start.
+DROP TABLE search_index;
+DROP TABLE search_progress;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -16,6 +16,7 @@ pub mod endpoints;
 pub mod events;
 pub mod export;
 pub mod idempotency;
+mod indexer;
 mod migrations;
 #[cfg(test)]
 mod query_plans;
@@ -36,6 +37,7 @@ use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
+pub use indexer::index_path;
 use writer::{run_writer, Finish, Isolation, RunJob, WriteJob};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -79,6 +81,8 @@ impl StoreError {
 pub struct Store {
     writer: mpsc::Sender<WriteJob>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// The search indexer's queue, for jobs on the index file (see `indexer`).
+    indexer: mpsc::SyncSender<indexer::Message>,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -100,24 +104,31 @@ impl Store {
         writer_conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrations::migrate(&mut writer_conn)?;
         secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
-        search::recover(&writer_conn, crate::model::time::now_ms())?;
+        // Before the writer starts: every row committed from now on reaches the indexer in a batch.
+        let indexer = indexer::start(path, crate::model::time::now_ms())?;
         // Each write job runs in a savepoint. Past 64 KiB, SQLite moves a savepoint's journal to
         // a temporary file, and writing that file took a quarter of the writer's time under load.
         // Set after the migrations, so that building an index still sorts in files.
         writer_conn.pragma_update(None, "temp_store", "MEMORY")?;
 
+        let db = path.to_path_buf();
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .with_init(|conn| configure(conn));
+            .with_init(move |conn| {
+                configure(conn)?;
+                // Read-only like the connection: searches join the index to the events.
+                indexer::attach(conn, &db)
+            });
         let readers = r2d2::Pool::builder().max_size(READERS).min_idle(Some(1)).build(manager)?;
 
         let nudge = checkpoint::start(path)?;
         let (sender, receiver) = mpsc::channel();
+        let writer_indexer = indexer.clone();
         std::thread::Builder::new()
             .name("hooky-store-writer".into())
-            .spawn(move || run_writer(writer_conn, receiver, &nudge))
+            .spawn(move || run_writer(writer_conn, receiver, &nudge, &writer_indexer))
             .map_err(|err| StoreError::Task(err.to_string()))?;
-        Ok(Self { writer: sender, readers })
+        Ok(Self { writer: sender, readers, indexer })
     }
 
     /// Runs `job` in the next group commit and returns its result once committed.
@@ -163,6 +174,24 @@ impl Store {
             (finish, succeeded)
         });
         self.writer.send(WriteJob { isolation, run }).map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `job` on the search indexer's connection, between its batches: its main database
+    /// is the index file, and the main file is attached read-only as `app`.
+    pub async fn write_search<R, F>(&self, job: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let indexer = self.indexer.clone();
+        let run: indexer::IndexJob = Box::new(move |conn| drop(reply.send(job(conn))));
+        // The queue is bounded, and waits while the indexer is far behind.
+        tokio::task::spawn_blocking(move || indexer.send(indexer::Message::Run(run)))
+            .await
+            .map_err(|err| StoreError::Task(err.to_string()))?
+            .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 

@@ -1,16 +1,13 @@
 //! Deleting old history in small batches, for retention and for clearing the log.
 //!
 //! Deliveries and attempts go with their event (ON DELETE CASCADE). Rows of the
-//! full-text `search_index`, when that table exists, are swept afterwards by rowid
-//! range: FTS5 cannot look rows up by its unindexed `event_id`, so a targeted
-//! delete would scan the whole index once per batch.
+//! full-text `search_index` (in its own file, see `indexer`) are swept afterwards by
+//! rowid range on the indexer's connection: FTS5 cannot look rows up by its unindexed
+//! `event_id`, so a targeted delete would scan the whole index once per batch.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::StoreError;
-
-/// Table name of the full-text index, which may not exist in this schema.
-const SEARCH_INDEX: &str = "search_index";
 
 /// The exclusive id bound that keeps the `keep` newest events: the id of the `keep`-th newest
 /// event, or None when there are no more than `keep`. With `keep` = 0, every event up to
@@ -40,12 +37,17 @@ pub fn delete_oldest(conn: &Connection, below_id: &str, include_active: bool, li
     Ok(deleted as u64)
 }
 
-/// Bytes of the database in use: its pages minus the free ones (deleting rows frees pages
-/// for reuse without shrinking the file, so the file size alone would never go down).
+/// Bytes in use in the database and its search index: their pages minus the free ones
+/// (deleting rows frees pages for reuse without shrinking a file, so the file size alone would
+/// never go down). Run on a reader, where the index file is attached as `search`.
 pub fn used_bytes(conn: &Connection) -> Result<u64, StoreError> {
-    let pragma = |name: &str| -> Result<i64, StoreError> { Ok(conn.query_row(name, [], |row| row.get(0))?) };
-    let used_pages = pragma("PRAGMA page_count")? - pragma("PRAGMA freelist_count")?;
-    Ok(u64::try_from(used_pages * pragma("PRAGMA page_size")?).unwrap_or(0))
+    let pragma = |name: String| -> Result<i64, StoreError> { Ok(conn.query_row(&name, [], |row| row.get(0))?) };
+    let mut used = 0;
+    for schema in ["main", "search"] {
+        let pages = pragma(format!("PRAGMA {schema}.page_count"))? - pragma(format!("PRAGMA {schema}.freelist_count"))?;
+        used += pages * pragma(format!("PRAGMA {schema}.page_size"))?;
+    }
+    Ok(u64::try_from(used).unwrap_or(0))
 }
 
 pub fn event_count(conn: &Connection) -> Result<u64, StoreError> {
@@ -53,16 +55,9 @@ pub fn event_count(conn: &Connection) -> Result<u64, StoreError> {
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
-pub fn has_search_index(conn: &Connection) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM sqlite_master WHERE name = ?1")?
-        .query_row([SEARCH_INDEX], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
 /// Looks at up to `limit` rows of `search_index` after rowid `after` and deletes those whose
-/// event is gone. Returns the last rowid looked at, or None once past the end.
+/// event is gone. Returns the last rowid looked at, or None once past the end. Runs on the
+/// indexer's connection (see [`super::Store::write_search`]).
 pub fn sweep_search_index(conn: &Connection, after: i64, limit: u32) -> Result<Option<i64>, StoreError> {
     let rows: Vec<(i64, String)> = {
         let mut stmt =
@@ -109,7 +104,11 @@ mod tests {
                 params![format!("att_{i}"), format!("dlv_{i}")],
             )?;
         }
-        conn.execute_batch("CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5 (event_id UNINDEXED, body)")?;
+        Ok(())
+    }
+
+    /// On the indexer's connection: one indexed text per seeded event.
+    fn seed_search(conn: &Connection) -> Result<(), StoreError> {
         for i in 0..4 {
             conn.execute(
                 "INSERT INTO search_index (event_id, body) VALUES (?1, 'hello')",
@@ -127,28 +126,30 @@ mod tests {
     async fn batches_keep_active_events_and_cascade_and_the_sweep_follows() {
         let (_dir, store) = temp_store();
         store.write(seed).await.expect("seed");
+        store.write_search(seed_search).await.expect("seed the index");
         let left = store
             .write(|conn| {
                 let bound = keep_newest_bound(conn, 1, "evt_Z")?.expect("four events");
                 assert_eq!(bound, "evt_00000000000000000000000003");
                 assert_eq!(delete_oldest(conn, &bound, false, 1)?, 1, "the batch limit holds");
                 assert_eq!(delete_oldest(conn, &bound, false, 10)?, 1, "the retrying event stays");
+                Ok((count(conn, "events"), count(conn, "deliveries"), count(conn, "attempts")))
+            })
+            .await
+            .expect("purge");
+        assert_eq!(left, (2, 2, 2));
+        let indexed = store
+            .write_search(|conn| {
                 let mut after = 0;
                 while let Some(last) = sweep_search_index(conn, after, 1)? {
                     after = last;
                 }
-                Ok((
-                    count(conn, "events"),
-                    count(conn, "deliveries"),
-                    count(conn, "attempts"),
-                    count(conn, "search_index"),
-                ))
+                Ok(count(conn, "search_index"))
             })
             .await
-            .expect("purge");
-        assert_eq!(left, (2, 2, 2, 2));
+            .expect("sweep");
+        assert_eq!(indexed, 2, "the texts of the two deleted events are swept");
         let cleared = store.write(|conn| delete_oldest(conn, "evt_Z", true, 500)).await.expect("clear");
         assert_eq!(cleared, 2);
-        assert!(store.read(has_search_index).await.expect("lookup"));
     }
 }

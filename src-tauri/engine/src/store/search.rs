@@ -1,37 +1,43 @@
-//! Full-text search (FTS5) over payloads and response bodies, written in batches by the writer.
+//! Full-text search (FTS5) over payloads and response bodies: the writer's side.
+//!
+//! Write jobs queue the texts of the rows they add. Once their transaction commits, the
+//! texts wait on the writer thread and go to the indexer (see `indexer`) in batches, a few
+//! times a second or as soon as a search asks, so a search always sees every committed row.
 
 use std::cell::{Cell, RefCell};
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
+use tokio::sync::oneshot;
 
+use super::indexer::{Batch, Message};
 use super::StoreError;
-use crate::ids::{AttemptId, EventId};
+use crate::ids::EventId;
 
 /// How much of one text is indexed; enough for any realistic webhook.
-const MAX_INDEXED_BYTES: usize = 64 * 1024;
+pub(super) const MAX_INDEXED_BYTES: usize = 64 * 1024;
 
-/// Texts queued this long at most before they go into the index.
+/// Texts wait this long at most before they go to the indexer.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
-/// Or as soon as this many are queued, or this many bytes of them.
+/// Or as soon as this many are waiting, or this many bytes of them.
 const FLUSH_COUNT: usize = 4096;
 const FLUSH_BYTES: usize = 4 * 1024 * 1024;
 
 thread_local! {
     /// Texts queued by the write jobs of the transaction in progress (on the writer thread).
     static PENDING: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
-    /// Texts whose rows are committed but not yet in the index.
+    /// Texts whose rows are committed but not yet handed to the indexer.
     static READY: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
     /// The bytes of text in both queues.
     static QUEUED_BYTES: Cell<usize> = const { Cell::new(0) };
-    /// A job asked for the index to be current when its transaction commits.
-    static FLUSH_ASKED: Cell<bool> = const { Cell::new(false) };
+    /// Searches of the transaction in progress waiting for the index to hold every committed row.
+    static ASKED: RefCell<Vec<oneshot::Sender<()>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Queues a text for the index. The index is written in batches a few times a second,
-/// not per commit: FTS5 writes a new segment (and later merges it) at every flush, which
-/// cost about half the writer's time at thousands of triggers per second. A search asks
-/// for a flush first ([`ask_flush`]), so it always sees every committed event.
+/// Queues a text for the index; it is indexed after its transaction commits. FTS5 costs
+/// far more per text than the row it indexes, so the index is written by another thread into
+/// a file of its own, in batches.
 pub fn index(_conn: &Connection, event_id: &EventId, text: &str) -> Result<(), StoreError> {
     if text.trim().is_empty() {
         return Ok(());
@@ -45,100 +51,70 @@ pub fn index(_conn: &Connection, event_id: &EventId, text: &str) -> Result<(), S
     Ok(())
 }
 
-/// Has the transaction of the calling write job bring the index up to date.
-pub fn ask_flush(_conn: &Connection) {
-    FLUSH_ASKED.with(|asked| asked.set(true));
+/// Resolves once the index holds every row committed before the job that asked.
+pub struct Flushed(oneshot::Receiver<()>);
+
+impl Flushed {
+    pub async fn wait(self) {
+        // A dropped answer means the indexer stopped; the search then runs on what it has.
+        let _ = self.0.await;
+    }
+}
+
+/// Asks, from a write job, for the index to catch up once the job's transaction commits.
+pub fn ask_flush(_conn: &Connection) -> Flushed {
+    let (flushed, wait) = oneshot::channel();
+    ASKED.with(|asked| asked.borrow_mut().push(flushed));
+    Flushed(wait)
 }
 
 /// How many texts are queued; a job that fails drops what it queued with [`forget_since`].
-pub(crate) fn pending_len() -> usize {
+pub(super) fn pending_len() -> usize {
     PENDING.with(|pending| pending.borrow().len())
 }
 
-pub(crate) fn forget_since(mark: usize) {
+pub(super) fn forget_since(mark: usize) {
     let forgotten: usize = PENDING.with(|pending| pending.borrow_mut().drain(mark..).map(|(_, text)| text.len()).sum());
     QUEUED_BYTES.with(|bytes| bytes.set(bytes.get().saturating_sub(forgotten)));
 }
 
-/// Texts not yet in the index: committed ones and those of the transaction in progress.
-fn waiting() -> usize {
-    READY.with(|ready| ready.borrow().len()) + pending_len()
+/// When the writer should hand texts over next, with no transaction to wait for: None while none wait.
+pub(super) fn flush_deadline(last_flush: Instant) -> Option<Instant> {
+    (READY.with(|ready| ready.borrow().len()) > 0).then(|| last_flush + FLUSH_INTERVAL)
 }
 
-/// When the writer should flush next: None while nothing waits.
-pub(crate) fn flush_deadline(last_flush: Instant) -> Option<Instant> {
-    (waiting() > 0).then(|| last_flush + FLUSH_INTERVAL)
-}
-
-/// Whether this transaction should write the index before it commits.
-pub(crate) fn flush_due(last_flush: Instant) -> bool {
-    let waiting = waiting();
-    FLUSH_ASKED.with(Cell::get)
+/// After a transaction ended: what it queued is ready if it committed and dropped if not, and
+/// the ready texts go to the indexer when that is due. Returns whether they went.
+pub(super) fn settled(committed: bool, indexer: &SyncSender<Message>, last_flush: Instant) -> bool {
+    if !committed {
+        forget_since(0);
+        // Their callers hear that the transaction failed.
+        ASKED.with(|asked| asked.borrow_mut().clear());
+        return false;
+    }
+    let pending = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
+    READY.with(|ready| ready.borrow_mut().extend(pending));
+    let waiting = READY.with(|ready| ready.borrow().len());
+    let due = ASKED.with(|asked| !asked.borrow().is_empty())
         || waiting >= FLUSH_COUNT
         || QUEUED_BYTES.with(Cell::get) >= FLUSH_BYTES
-        || (waiting > 0 && last_flush.elapsed() >= FLUSH_INTERVAL)
+        || (waiting > 0 && last_flush.elapsed() >= FLUSH_INTERVAL);
+    if due {
+        hand_off(indexer);
+    }
+    due
 }
 
-/// Inserts every committed and pending text, and records how far the index reaches, inside
-/// the writer's transaction before COMMIT. The queues are emptied by [`settled`].
-pub(crate) fn flush(conn: &Connection, now_ms: i64) -> Result<(), StoreError> {
-    let mut insert = conn.prepare_cached("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
-    let mut write_all = |queue: &RefCell<Vec<(String, String)>>| -> Result<(), StoreError> {
-        for (event_id, text) in queue.borrow().iter() {
-            insert.execute(params![event_id, text])?;
-        }
-        Ok(())
-    };
-    READY.with(&mut write_all)?;
-    PENDING.with(&mut write_all)?;
-    // Every row committed from now on gets an id at or after this time.
-    conn.prepare_cached("UPDATE search_progress SET indexed_through = ?1")?.execute([now_ms])?;
-    Ok(())
-}
-
-/// After the transaction ended: what it indexed is done, what it queued waits, what it lost is dropped.
-pub(crate) fn settled(committed: bool, flushed: bool) {
-    FLUSH_ASKED.with(|asked| asked.set(false));
-    match (committed, flushed) {
-        (true, true) => {
-            PENDING.with(|pending| pending.borrow_mut().clear());
-            READY.with(|ready| ready.borrow_mut().clear());
-            QUEUED_BYTES.with(|bytes| bytes.set(0));
-        }
-        (true, false) => {
-            let pending = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
-            READY.with(|ready| ready.borrow_mut().extend(pending));
-        }
-        // Its rows are gone; the texts committed before still wait for a flush.
-        (false, _) => forget_since(0),
+/// Sends every ready text to the indexer. Blocks while the indexer is far behind.
+pub(super) fn hand_off(indexer: &SyncSender<Message>) {
+    let texts = READY.with(|ready| std::mem::take(&mut *ready.borrow_mut()));
+    QUEUED_BYTES.with(|bytes| bytes.set(0));
+    let flushed = ASKED.with(|asked| std::mem::take(&mut *asked.borrow_mut()));
+    // Taken after the commit: every row committed later gets an id at or after this time.
+    let complete_before_ms = crate::model::time::now_ms();
+    if indexer.send(Message::Batch(Batch { texts, complete_before_ms, flushed })).is_err() {
+        tracing::error!("the search indexer stopped; the next start indexes what it missed");
     }
-}
-
-/// Indexes what a crash kept out of the index: the rows created since the last flush.
-/// Run at open, before the writer starts. Texts indexed twice only repeat a match.
-pub(crate) fn recover(conn: &Connection, now_ms: i64) -> Result<(), StoreError> {
-    let through: i64 = conn.query_row("SELECT indexed_through FROM search_progress", [], |row| row.get(0))?;
-    if through >= now_ms {
-        return Ok(());
-    }
-    let since = u64::try_from(through).unwrap_or(0);
-    let bound = |prefix: &str| format!("{prefix}{}", ulid::Ulid::from_parts(since, 0));
-    let limit = i64::try_from(MAX_INDEXED_BYTES).unwrap_or(i64::MAX);
-    let events = conn.execute(
-        "INSERT INTO search_index (event_id, body) SELECT id, substr(payload, 1, ?2) FROM events WHERE id >= ?1",
-        params![bound(EventId::PREFIX), limit],
-    )?;
-    let responses = conn.execute(
-        "INSERT INTO search_index (event_id, body) \
-         SELECT d.event_id, substr(CAST(a.response_body AS TEXT), 1, ?2) FROM attempts a \
-         JOIN deliveries d ON d.id = a.delivery_id WHERE a.id >= ?1 AND length(a.response_body) > 0",
-        params![bound(AttemptId::PREFIX), limit],
-    )?;
-    conn.execute("UPDATE search_progress SET indexed_through = ?1", [now_ms])?;
-    if events + responses > 0 {
-        tracing::info!(events, responses, "indexed for search what an unclean stop left out");
-    }
-    Ok(())
 }
 
 /// Turns what a person typed into an FTS5 query: every word must appear, as typed.
@@ -176,19 +152,17 @@ mod tests {
         id
     }
 
+    async fn flush_now(store: &Store) {
+        store.write(|conn| Ok(ask_flush(conn))).await.expect("flush").wait().await;
+    }
+
     /// Batched, yet never stale for a search: asking for a flush brings in what just committed,
     /// and a quiet writer flushes on its own within the interval.
     #[tokio::test]
     async fn the_index_catches_up_when_asked_and_when_quiet() {
         let (_dir, store) = temp_store();
         let asked = add_event(&store, r#"{"customer":"ada"}"#).await;
-        store
-            .write(|conn| {
-                ask_flush(conn);
-                Ok(())
-            })
-            .await
-            .expect("flush");
+        flush_now(&store).await;
         assert_eq!(store.read(|conn| matches(conn, "ada")).await.expect("read"), vec![asked.to_string()]);
 
         let quiet = add_event(&store, r#"{"customer":"grace"}"#).await;
@@ -196,13 +170,15 @@ mod tests {
         assert_eq!(store.read(|conn| matches(conn, "grace")).await.expect("read"), vec![quiet.to_string()]);
     }
 
-    /// Rows committed after the last flush (their texts lost with the process) are indexed at the next open.
+    /// Rows committed after the last hand-off (their texts lost with the process) are indexed
+    /// after the next open, and a search made meanwhile waits for them.
     #[tokio::test]
     async fn what_a_crash_kept_out_of_the_index_is_indexed_at_open() {
         let (dir, store) = temp_store();
         drop(store);
         let path = dir.path().join("hooky.db");
         let conn = Connection::open(&path).expect("open");
+        super::super::indexer::attach(&conn, &path).expect("attach the index");
         let lost = EventId::generate();
         events::insert(&conn, &lost, "order.created", r#"{"customer":"hopper"}"#, EventStatus::Unrouted, now_ms())
             .expect("insert");
@@ -210,7 +186,58 @@ mod tests {
         drop(conn);
 
         let store = Store::open(&path).expect("reopen");
+        flush_now(&store).await;
         assert_eq!(store.read(|conn| matches(conn, "hopper")).await.expect("read"), vec![lost.to_string()]);
+    }
+
+    /// The index is derived data in a file of its own: without that file, the next start
+    /// builds it again from the events and the attempts' response bodies.
+    #[tokio::test]
+    async fn a_lost_index_file_is_built_again() {
+        let (dir, store) = temp_store();
+        let path = dir.path().join("hooky.db");
+        let ids =
+            [add_event(&store, r#"{"customer":"lovelace"}"#).await, add_event(&store, r#"{"n":"lovelace"}"#).await];
+        flush_now(&store).await;
+        drop(store);
+        // Let the writer and the indexer let go of the files.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", super::super::index_path(&path).display()));
+        }
+
+        let store = Store::open(&path).expect("reopen");
+        flush_now(&store).await;
+        let mut found = store.read(|conn| matches(conn, "lovelace")).await.expect("read");
+        found.sort();
+        let mut expected: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        expected.sort();
+        assert_eq!(found, expected);
+    }
+
+    /// The index merges by eights (see `indexer`), and a search still reads every segment
+    /// left unmerged: here twenty flushes, each a segment of its own.
+    #[tokio::test]
+    async fn a_search_finds_texts_across_many_unmerged_segments() {
+        let (_dir, store) = temp_store();
+        let merge_by: i64 = store
+            .read(|conn| {
+                Ok(conn.query_row("SELECT v FROM search_index_config WHERE k = 'automerge'", [], |r| r.get(0))?)
+            })
+            .await
+            .expect("read the index configuration");
+        assert_eq!(merge_by, 8);
+        let mut ids = Vec::new();
+        for n in 0..20 {
+            let payload: &'static str = format!(r#"{{"batch":"shared","n":"item{n}"}}"#).leak();
+            ids.push(add_event(&store, payload).await.to_string());
+            flush_now(&store).await;
+        }
+        let mut found = store.read(|conn| matches(conn, "shared")).await.expect("read");
+        found.sort();
+        ids.sort();
+        assert_eq!(found, ids);
+        assert_eq!(store.read(|conn| matches(conn, "item13")).await.expect("read").len(), 1);
     }
 
     #[test]

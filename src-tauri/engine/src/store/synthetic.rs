@@ -27,9 +27,11 @@ pub struct SyntheticHistory {
 
 /// A new database at `path` with the schema, opened for bulk writes (no fsync: a bench fixture).
 fn open_for_bulk(path: &Path) -> Result<Connection, StoreError> {
-    drop(Store::open(path)?); // creates the schema
+    drop(Store::open(path)?); // creates the schema and the search index file
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "synchronous", "OFF")?;
+    super::indexer::attach(&conn, path)?;
+    conn.execute_batch("PRAGMA search.synchronous = OFF")?;
     Ok(conn)
 }
 
@@ -127,6 +129,11 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
             }
         }
     }
+    // Indexed above (the events, dated long ago): nothing for the next start to catch up on.
+    tx.execute(
+        "UPDATE search_progress SET indexed_through = MAX(indexed_through, ?1)",
+        [crate::model::time::now_ms()],
+    )?;
     tx.commit()?;
     Ok(endpoint_ids)
 }
@@ -167,7 +174,7 @@ pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight
         }
     }
     // Indexed above: nothing for the next open to catch up on.
-    tx.execute("UPDATE search_progress SET indexed_through = ?1", [now_ms + 1])?;
+    tx.execute("UPDATE search_progress SET indexed_through = MAX(indexed_through, ?1)", [now_ms + 1])?;
     tx.commit()?;
     Ok(())
 }

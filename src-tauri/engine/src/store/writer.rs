@@ -2,11 +2,12 @@
 //! savepoint, and answers their callers once COMMIT returns.
 
 use std::collections::VecDeque;
-use std::sync::mpsc;
+use std::sync::mpsc::{self, SyncSender};
 use std::time::Instant;
 
 use rusqlite::Connection;
 
+use super::indexer::Message;
 use super::{checkpoint, search, StoreError};
 
 /// How many waiting write jobs share one transaction at most.
@@ -34,15 +35,24 @@ pub(super) struct WriteJob {
     pub(super) run: RunJob,
 }
 
-pub(super) fn run_writer(conn: Connection, jobs: mpsc::Receiver<WriteJob>, nudge: &checkpoint::Nudge) {
+pub(super) fn run_writer(
+    conn: Connection,
+    jobs: mpsc::Receiver<WriteJob>,
+    nudge: &checkpoint::Nudge,
+    indexer: &SyncSender<Message>,
+) {
     let mut batch = VecDeque::with_capacity(MAX_JOBS_PER_COMMIT);
     let mut last_flush = Instant::now();
     loop {
-        // Queued search texts set a deadline: with no job by then, a transaction of its own flushes them.
+        // Committed search texts set a deadline: with no job by then, they go to the indexer alone.
         let first = match search::flush_deadline(last_flush) {
             Some(deadline) => match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(job) => Some(job),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    search::hand_off(indexer);
+                    last_flush = Instant::now();
+                    continue;
+                }
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             },
             None => match jobs.recv() {
@@ -58,7 +68,7 @@ pub(super) fn run_writer(conn: Connection, jobs: mpsc::Receiver<WriteJob>, nudge
             }
         }
         loop {
-            if run_transaction(&conn, &mut batch, &mut last_flush) {
+            if run_transaction(&conn, &mut batch, indexer, &mut last_flush) {
                 nudge.committed();
             }
             if batch.is_empty() {
@@ -66,19 +76,23 @@ pub(super) fn run_writer(conn: Connection, jobs: mpsc::Receiver<WriteJob>, nudge
             }
         }
     }
-    // Stopping: what is still queued goes into the index now.
+    // Stopping: what is still waiting goes to the indexer now.
     if search::flush_deadline(last_flush).is_some() {
-        search::ask_flush(&conn);
-        run_transaction(&conn, &mut batch, &mut last_flush);
+        search::hand_off(indexer);
     }
 }
 
-/// Runs jobs from the front of `pending` in one transaction and commits them, flushing the
-/// search index in it when that is due. Returns whether it committed. If SQLite rolls the
+/// Runs jobs from the front of `pending` in one transaction and commits them, then hands the
+/// search texts to the indexer when that is due. Returns whether it committed. If SQLite rolls the
 /// whole transaction back by itself (e.g. on a full disk or an I/O error), the jobs run so
 /// far are told it failed and the rest stay in `pending` for a new transaction: otherwise they
 /// would commit one by one in autocommit while their callers hear of a failed commit.
-fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flush: &mut Instant) -> bool {
+fn run_transaction(
+    conn: &Connection,
+    pending: &mut VecDeque<WriteJob>,
+    indexer: &SyncSender<Message>,
+    last_flush: &mut Instant,
+) -> bool {
     // Cached: thousands of transactions a second would otherwise parse these each time.
     if let Err(err) = conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])) {
         let err = StoreError::from(err);
@@ -86,7 +100,7 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
         for job in pending.drain(..) {
             (job.run)(Err(&err)).0(None);
         }
-        search::settled(false, false);
+        search::settled(false, indexer, *last_flush);
         return false;
     }
     // Each job's answer, and whether its group was undone (so it failed even if it ran well).
@@ -99,14 +113,14 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
             if let Err(err) = group.release(conn).and_then(|()| group.open(conn, finishers.len())) {
                 // This job fails with the transaction; the ones after it wait for the next.
                 (job.run)(Err(&err)).0(None);
-                return abandon(conn, finishers, pending, &err);
+                return abandon(conn, finishers, pending, indexer, &err);
             }
         }
         let (finish, succeeded) = (job.run)(Ok(conn));
         finishers.push((finish, false));
         if conn.is_autocommit() {
             let err = StoreError::WriteFailed("SQLite rolled the transaction back".into());
-            return abandon(conn, finishers, pending, &err);
+            return abandon(conn, finishers, pending, indexer, &err);
         }
         let closed = match (succeeded, grouped) {
             (false, _) => group.undo(conn, &mut finishers),
@@ -114,24 +128,19 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
             (true, true) => Ok(()),
         };
         if let Err(err) = closed {
-            return abandon(conn, finishers, pending, &err);
+            return abandon(conn, finishers, pending, indexer, &err);
         }
     }
     if let Err(err) = group.release(conn) {
-        return abandon(conn, finishers, pending, &err);
+        return abandon(conn, finishers, pending, indexer, &err);
     }
-    let flushing = search::flush_due(*last_flush);
-    let flushed = if flushing { search::flush(conn, crate::model::time::now_ms()) } else { Ok(()) };
-    let commit_error = match flushed {
-        Ok(()) => conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])).err().map(StoreError::from),
-        Err(err) => Some(err),
-    };
+    let commit_error =
+        conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])).err().map(StoreError::from);
     if let Some(err) = &commit_error {
         tracing::error!(error = %err, "write transaction failed to commit");
         let _ = conn.execute_batch("ROLLBACK");
     }
-    search::settled(commit_error.is_none(), flushing);
-    if flushing {
+    if search::settled(commit_error.is_none(), indexer, *last_flush) {
         *last_flush = Instant::now();
     }
     let undone = StoreError::WriteFailed("another write in its group failed, so its changes were undone".into());
@@ -142,12 +151,18 @@ fn run_transaction(conn: &Connection, pending: &mut VecDeque<WriteJob>, last_flu
 }
 
 /// The transaction is lost: the jobs run in it fail, and the rest wait in `pending` for the next.
-fn abandon(conn: &Connection, finishers: Vec<(Finish, bool)>, pending: &VecDeque<WriteJob>, err: &StoreError) -> bool {
+fn abandon(
+    conn: &Connection,
+    finishers: Vec<(Finish, bool)>,
+    pending: &VecDeque<WriteJob>,
+    indexer: &SyncSender<Message>,
+    err: &StoreError,
+) -> bool {
     tracing::error!(error = %err, waiting = pending.len(), "write transaction lost");
     if !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
-    search::settled(false, false);
+    search::settled(false, indexer, Instant::now());
     for (finish, _) in finishers {
         finish(Some(err));
     }

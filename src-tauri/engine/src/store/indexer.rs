@@ -1,0 +1,276 @@
+//! The search indexer: a thread that writes the full-text index, kept in a database file of
+//! its own beside the main one.
+//!
+//! FTS5 spends much more per text than the rows it indexes cost, and in the main file that
+//! work held the one write lock every trigger and attempt waits on. In a file of its own the
+//! index is written beside the writer, never in its way; the writer hands it the texts of
+//! committed rows in batches (see `search`). The index is derived data: what a crash keeps
+//! out of it is indexed again from the main file at the next start, and a lost file is
+//! rebuilt whole.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+
+use rusqlite::{params, Connection};
+use tokio::sync::oneshot;
+
+use super::search::MAX_INDEXED_BYTES;
+use super::StoreError;
+use crate::ids::{AttemptId, EventId};
+
+/// Batches waiting for the indexer at most. When it falls this far behind (each batch is at
+/// most a few MiB of text), the writer waits for it rather than queue text without bound.
+const QUEUE_DEPTH: usize = 8;
+
+/// Rows indexed per transaction while catching up at start, so batches are not held up long.
+const CATCH_UP_CHUNK: u32 = 2_000;
+
+/// The texts of committed rows, in commit order.
+pub(super) struct Batch {
+    pub texts: Vec<(String, String)>,
+    /// Every row committed before this time (unix ms) is in this batch or an earlier one.
+    pub complete_before_ms: i64,
+    /// Answered once the batch is in the index.
+    pub flushed: Vec<oneshot::Sender<()>>,
+}
+
+pub(super) type IndexJob = Box<dyn FnOnce(&Connection) + Send>;
+
+pub(super) enum Message {
+    Batch(Batch),
+    /// Runs on the indexer's connection, where the main file is attached read-only.
+    Run(IndexJob),
+}
+
+/// The index file beside the database at `db`: `hooky.db` → `hooky-search.db`.
+pub fn index_path(db: &Path) -> PathBuf {
+    let stem = db.file_stem().map_or_else(|| "hooky".into(), |stem| stem.to_string_lossy().into_owned());
+    db.with_file_name(format!("{stem}-search.db"))
+}
+
+/// Creates the index schema if the file has none yet.
+fn create_schema(conn: &Connection) -> Result<(), StoreError> {
+    let exists: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'search_progress')", [], |row| {
+            row.get(0)
+        })?;
+    if exists {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "BEGIN;
+         CREATE VIRTUAL TABLE search_index USING fts5 (
+             event_id UNINDEXED,
+             body,
+             tokenize = 'unicode61 remove_diacritics 2'
+         );
+         -- FTS5 merges a level's segments once it holds this many (4 by default). Each merge
+         -- rewrites their postings, so merging by eights rewrites each text fewer times.
+         INSERT INTO search_index (search_index, rank) VALUES ('automerge', 8);
+         -- A row of the main file created at or after this time (unix ms) may be missing here.
+         CREATE TABLE search_progress (indexed_through INTEGER NOT NULL) STRICT;
+         INSERT INTO search_progress (indexed_through) VALUES (0);
+         COMMIT;",
+    )?;
+    Ok(())
+}
+
+/// Attaches the index file to a connection of the main file (read-only if the connection is).
+pub(super) fn attach(conn: &Connection, db: &Path) -> rusqlite::Result<()> {
+    conn.execute("ATTACH DATABASE ?1 AS search", [index_path(db).to_string_lossy()])?;
+    Ok(())
+}
+
+/// Opens the index file (creating it), starts the indexer, and returns its queue. Rows of the
+/// main file created from `writes_from_ms` on reach it as batches; older ones it catches up on.
+pub(super) fn start(db: &Path, writes_from_ms: i64) -> Result<SyncSender<Message>, StoreError> {
+    let conn = Connection::open(index_path(db))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    create_schema(&conn)?;
+    // Read-only, for catching up and for sweeping rows of deleted events.
+    conn.execute(
+        "ATTACH DATABASE ?1 AS app",
+        [format!("file:{}?mode=ro", db.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23"))],
+    )?;
+    let (sender, queue) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
+    std::thread::Builder::new()
+        .name("hooky-indexer".into())
+        .spawn(move || run(&conn, &queue, writes_from_ms))
+        .map_err(|err| StoreError::Task(err.to_string()))?;
+    Ok(sender)
+}
+
+fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
+    // Once texts are lost, the recorded progress stays where it was, so the next start
+    // reads them back from the main file.
+    let mut lost = false;
+    let mut catch_up = match CatchUp::start(conn) {
+        Ok(catch_up) => Some(catch_up),
+        Err(err) => {
+            tracing::error!(error = %err, "the search index cannot tell how far it reaches; it catches up at the next start");
+            lost = true;
+            None
+        }
+    };
+    // Barriers that asked while catching up: a search must see every committed row.
+    let mut held: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut complete_before_ms = writes_from_ms;
+    loop {
+        let message = if let Some(progress) = &mut catch_up {
+            match progress.step(conn) {
+                Ok(true) => {}
+                Ok(false) => {
+                    catch_up = None;
+                    record_progress(conn, complete_before_ms);
+                    release(&mut held);
+                }
+                Err(err) => {
+                    tracing::error!(error = %err, "catching up on the search index failed; it tries again at the next start");
+                    catch_up = None;
+                    lost = true;
+                    release(&mut held);
+                }
+            }
+            match queue.try_recv() {
+                Ok(message) => message,
+                Err(TryRecvError::Empty) => continue,
+                Err(TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match queue.recv() {
+                Ok(message) => message,
+                Err(_) => return,
+            }
+        };
+        match message {
+            Message::Run(job) => job(conn),
+            Message::Batch(first) => {
+                // Whatever else is queued goes into the same transaction; jobs run after it.
+                let mut batches = vec![first];
+                let mut jobs = Vec::new();
+                while batches.len() < QUEUE_DEPTH {
+                    match queue.try_recv() {
+                        Ok(Message::Batch(batch)) => batches.push(batch),
+                        Ok(Message::Run(job)) => jobs.push(job),
+                        Err(_) => break,
+                    }
+                }
+                complete_before_ms = batches.iter().map(|b| b.complete_before_ms).max().unwrap_or(complete_before_ms);
+                // While catching up, the mark must not pass rows not yet read back.
+                let mark = (catch_up.is_none() && !lost).then_some(complete_before_ms);
+                if let Err(err) = write_batches(conn, &batches, mark) {
+                    tracing::error!(error = %err, "could not write the search index; the next start catches up");
+                    lost = true;
+                }
+                for flushed in batches.into_iter().flat_map(|b| b.flushed) {
+                    if catch_up.is_some() {
+                        held.push(flushed);
+                    } else {
+                        let _ = flushed.send(());
+                    }
+                }
+                jobs.into_iter().for_each(|job| job(conn));
+            }
+        }
+    }
+}
+
+/// Answers the searches held while catching up.
+fn release(held: &mut Vec<oneshot::Sender<()>>) {
+    for flushed in held.drain(..) {
+        let _ = flushed.send(());
+    }
+}
+
+fn write_batches(conn: &Connection, batches: &[Batch], mark: Option<i64>) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let written = (|| {
+        let mut insert = conn.prepare_cached("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
+        for (event_id, text) in batches.iter().flat_map(|b| &b.texts) {
+            insert.execute(params![event_id, text])?;
+        }
+        if let Some(mark) = mark {
+            set_progress(conn, mark)?;
+        }
+        Ok::<_, StoreError>(())
+    })();
+    match written {
+        Ok(()) => Ok(conn.execute_batch("COMMIT")?),
+        Err(err) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(err)
+        }
+    }
+}
+
+fn set_progress(conn: &Connection, mark: i64) -> Result<(), StoreError> {
+    // Never backwards: a second engine on the same file (or a bench generator) may have gone further.
+    conn.prepare_cached("UPDATE search_progress SET indexed_through = MAX(indexed_through, ?1)")?.execute([mark])?;
+    Ok(())
+}
+
+fn record_progress(conn: &Connection, mark: i64) {
+    if let Err(err) = set_progress(conn, mark) {
+        tracing::error!(error = %err, "could not record how far the search index reaches");
+    }
+}
+
+/// Reading back the rows of the main file created since the index was last known complete.
+struct CatchUp {
+    events_from: String,
+    attempts_from: String,
+    indexed: u64,
+}
+
+impl CatchUp {
+    fn start(conn: &Connection) -> Result<Self, StoreError> {
+        let through: i64 = conn.query_row("SELECT indexed_through FROM search_progress", [], |row| row.get(0))?;
+        let bound =
+            |prefix: &str| format!("{prefix}{}", ulid::Ulid::from_parts(u64::try_from(through).unwrap_or(0), 0));
+        Ok(Self { events_from: bound(EventId::PREFIX), attempts_from: bound(AttemptId::PREFIX), indexed: 0 })
+    }
+
+    /// Indexes one chunk; false once nothing is left.
+    fn step(&mut self, conn: &Connection) -> Result<bool, StoreError> {
+        let limit = i64::try_from(MAX_INDEXED_BYTES).unwrap_or(i64::MAX);
+        let (sql, from) = if !self.events_from.is_empty() {
+            (
+                "SELECT id, id, substr(payload, 1, ?2) FROM app.events WHERE id >= ?1 ORDER BY id LIMIT ?3",
+                &mut self.events_from,
+            )
+        } else {
+            (
+                "SELECT a.id, d.event_id, substr(CAST(a.response_body AS TEXT), 1, ?2) FROM app.attempts a \
+                 JOIN app.deliveries d ON d.id = a.delivery_id WHERE a.id >= ?1 ORDER BY a.id LIMIT ?3",
+                &mut self.attempts_from,
+            )
+        };
+        let rows: Vec<(String, String, Option<String>)> = {
+            let mut stmt = conn.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(params![&*from, limit, CATCH_UP_CHUNK], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let texts: Vec<(String, String)> = rows
+            .iter()
+            .filter_map(|(_, event_id, text)| {
+                text.as_ref().filter(|t| !t.trim().is_empty()).map(|t| (event_id.clone(), t.clone()))
+            })
+            .collect();
+        self.indexed += texts.len() as u64;
+        write_batches(conn, &[Batch { texts, complete_before_ms: 0, flushed: Vec::new() }], None)?;
+        let done_with_this_table = rows.len() < CATCH_UP_CHUNK as usize;
+        match rows.last() {
+            // The next chunk starts just after the last id read.
+            Some((last, _, _)) if !done_with_this_table => *from = format!("{last}\u{0}"),
+            _ => from.clear(),
+        }
+        let finished = self.events_from.is_empty() && self.attempts_from.is_empty();
+        if finished && self.indexed > 0 {
+            tracing::info!(texts = self.indexed, "indexed for search what the last run left out");
+        }
+        Ok(!finished)
+    }
+}
