@@ -243,7 +243,8 @@ impl CatchUp {
         } else {
             (
                 "SELECT a.id, d.event_id, substr(CAST(a.response_body AS TEXT), 1, ?2) FROM app.attempts a \
-                 JOIN app.deliveries d ON d.id = a.delivery_id WHERE a.id >= ?1 ORDER BY a.id LIMIT ?3",
+                 JOIN app.deliveries d ON d.id = a.delivery_id \
+                 WHERE a.id >= ?1 AND length(a.response_body) > 0 ORDER BY a.id LIMIT ?3",
                 &mut self.attempts_from,
             )
         };

@@ -191,11 +191,16 @@ DROP TABLE search_progress;
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Applies the migrations up to schema version `version` (a test builds older databases with it).
+fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if current > MIGRATIONS.len() {
         return Err(StoreError::SchemaTooNew { found: current, known: MIGRATIONS.len() });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (index, sql) in MIGRATIONS.iter().enumerate().take(version).skip(current) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index + 1)?;
@@ -203,4 +208,51 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         tracing::info!(version = index + 1, "applied schema migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{search, Store};
+
+    /// A database from before the index had a file of its own: its index table goes, and the
+    /// first start builds the new index file from its events.
+    #[tokio::test]
+    async fn an_older_database_gets_its_index_built_in_the_new_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hooky.db");
+        let mut conn = Connection::open(&path).expect("open");
+        migrate_to(&mut conn, 9).expect("the schema of version 9");
+        conn.execute(
+            "INSERT INTO events (id, event_name, payload, status, created_at) \
+             VALUES ('evt_01JDQ0000000000000000000AB', 'order.created', '{\"customer\":\"babbage\"}', 'unrouted', 0)",
+            [],
+        )
+        .expect("an event");
+        drop(conn);
+
+        let store = Store::open(&path).expect("open and migrate");
+        store.write(|conn| Ok(search::ask_flush(conn))).await.expect("flush").wait().await;
+        let found: Vec<String> = store
+            .read(|conn| {
+                let query = search::fts_query("babbage");
+                let mut stmt = conn.prepare("SELECT event_id FROM search_index WHERE search_index MATCH ?1")?;
+                let rows = stmt.query_map([query], |row| row.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .expect("search");
+        assert_eq!(found, ["evt_01JDQ0000000000000000000AB"]);
+        let old_table: bool = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM main.sqlite_master WHERE name = 'search_index')",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .expect("schema");
+        assert!(!old_table, "the old index table is dropped from the main file");
+    }
 }

@@ -182,12 +182,23 @@ mod tests {
         let lost = EventId::generate();
         events::insert(&conn, &lost, "order.created", r#"{"customer":"hopper"}"#, EventStatus::Unrouted, now_ms())
             .expect("insert");
+        // And an attempt whose response body names another word.
+        conn.execute_batch(&format!(
+            "INSERT INTO deliveries (id, event_id, endpoint_id, status, created_at, updated_at) \
+             VALUES ('dlv_1', '{lost}', 'ep_x', 'succeeded', 0, 0);
+             INSERT INTO attempts (id, delivery_id, number, trigger, succeeded, started_at, duration_ms, \
+             request_url, request_headers, response_body) VALUES ('{}', 'dlv_1', 1, 'automatic', 1, 0, 1, \
+             'http://h/', '{{}}', CAST('thanks from turing' AS BLOB));",
+            crate::ids::AttemptId::generate()
+        ))
+        .expect("an attempt");
         assert!(matches(&conn, "hopper").expect("search").is_empty());
         drop(conn);
 
         let store = Store::open(&path).expect("reopen");
         flush_now(&store).await;
         assert_eq!(store.read(|conn| matches(conn, "hopper")).await.expect("read"), vec![lost.to_string()]);
+        assert_eq!(store.read(|conn| matches(conn, "turing")).await.expect("read"), vec![lost.to_string()]);
     }
 
     /// The index is derived data in a file of its own: without that file, the next start
