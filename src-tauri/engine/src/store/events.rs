@@ -126,7 +126,7 @@ pub fn list(conn: &Connection, filter: &EventFilter) -> Result<Vec<EventRow>, St
         push(" AND e.status = ?", Value::Text(status.as_str().into()));
     }
     if let Some(text) = &filter.text {
-        push(" AND e.id IN (SELECT event_id FROM search_index WHERE search_index MATCH ?)", Value::Text(text.clone()));
+        push(&format!(" AND e.id IN ({})", super::indexer::MATCHING_EVENT_IDS), Value::Text(text.clone()));
     }
     if let Some(min) = &filter.min_id {
         push(&format!(" AND {key} >= ?"), Value::Text(min.clone()));

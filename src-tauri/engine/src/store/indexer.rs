@@ -48,20 +48,29 @@ pub fn index_path(db: &Path) -> PathBuf {
     db.with_file_name(format!("{stem}-search.db"))
 }
 
-/// Creates the index schema if the file has none yet.
+/// The ids of the events with a text that matches an FTS5 query (the one `?`), as a subquery.
+/// The index keeps no copy of the texts (`content=''`): `search_rows` maps its rows to events.
+pub const MATCHING_EVENT_IDS: &str =
+    "SELECT event_id FROM search_rows WHERE id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)";
+
+/// Creates the index schema if the file has none yet, or one this version does not know.
 fn create_schema(conn: &Connection) -> Result<(), StoreError> {
     let exists: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'search_progress')", [], |row| {
-            row.get(0)
-        })?;
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'search_rows')", [], |row| row.get(0))?;
     if exists {
         return Ok(());
     }
     conn.execute_batch(
         "BEGIN;
+         DROP TABLE IF EXISTS search_index;
+         DROP TABLE IF EXISTS search_progress;
+         -- One row per indexed text: which event it belongs to.
+         CREATE TABLE search_rows (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL) STRICT;
+         -- Contentless: the texts live in the main file, so the index stores only its postings.
          CREATE VIRTUAL TABLE search_index USING fts5 (
-             event_id UNINDEXED,
              body,
+             content = '',
+             contentless_delete = 1,
              tokenize = 'unicode61 remove_diacritics 2'
          );
          -- FTS5 merges a level's segments once it holds this many (4 by default). Each merge
@@ -72,6 +81,14 @@ fn create_schema(conn: &Connection) -> Result<(), StoreError> {
          INSERT INTO search_progress (indexed_through) VALUES (0);
          COMMIT;",
     )?;
+    Ok(())
+}
+
+/// Adds one text of an event to the index.
+pub(super) fn insert_text(conn: &Connection, event_id: &str, text: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO search_rows (event_id) VALUES (?1)")?.execute([event_id])?;
+    let row = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO search_index (rowid, body) VALUES (?1, ?2)")?.execute(params![row, text])?;
     Ok(())
 }
 
@@ -187,9 +204,8 @@ fn release(held: &mut Vec<oneshot::Sender<()>>) {
 fn write_batches(conn: &Connection, batches: &[Batch], mark: Option<i64>) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let written = (|| {
-        let mut insert = conn.prepare_cached("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
         for (event_id, text) in batches.iter().flat_map(|b| &b.texts) {
-            insert.execute(params![event_id, text])?;
+            insert_text(conn, event_id, text)?;
         }
         if let Some(mark) = mark {
             set_progress(conn, mark)?;

@@ -236,7 +236,7 @@ mod tests {
         let found: Vec<String> = store
             .read(|conn| {
                 let query = search::fts_query("babbage");
-                let mut stmt = conn.prepare("SELECT event_id FROM search_index WHERE search_index MATCH ?1")?;
+                let mut stmt = conn.prepare(crate::store::indexer::MATCHING_EVENT_IDS)?;
                 let rows = stmt.query_map([query], |row| row.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })

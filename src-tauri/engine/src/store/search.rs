@@ -134,7 +134,7 @@ mod tests {
     use crate::model::EventStatus;
 
     fn matches(conn: &Connection, words: &str) -> Result<Vec<String>, StoreError> {
-        let mut stmt = conn.prepare("SELECT event_id FROM search_index WHERE search_index MATCH ?1")?;
+        let mut stmt = conn.prepare(super::super::indexer::MATCHING_EVENT_IDS)?;
         let rows = stmt.query_map([fts_query(words)], |row| row.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

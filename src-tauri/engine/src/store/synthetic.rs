@@ -67,7 +67,6 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
     {
         let mut event =
             tx.prepare("INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let mut search = tx.prepare("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
         let mut delivery = tx.prepare(
             "INSERT INTO deliveries (id, event_id, endpoint_id, status, attempt_count, auto_attempt_count, \
              last_response_status, last_duration_ms, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 12, ?7, ?7)",
@@ -91,7 +90,7 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
                 i * 7 % 10_000
             );
             event.execute(params![event_id, name, payload, status, at as i64])?;
-            search.execute(params![event_id, payload])?;
+            super::indexer::insert_text(&tx, &event_id, &payload)?;
             let endpoint = &endpoint_ids[(i % u64::from(spec.endpoints.max(1))) as usize];
             let delivery_id = format!("dlv_{}", Ulid::from_parts(at, u128::from(i)));
             let last_status = if failed { 500 } else { 200 };
@@ -153,7 +152,6 @@ pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight
     {
         let mut event =
             tx.prepare("INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, 'order.created', ?2, 'pending', ?3)")?;
-        let mut search = tx.prepare("INSERT INTO search_index (event_id, body) VALUES (?1, ?2)")?;
         let mut delivery = tx.prepare(
             "INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
              VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
@@ -166,7 +164,7 @@ pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight
                 i % 99999
             );
             event.execute(params![event_id, payload, now_ms])?;
-            search.execute(params![event_id, payload])?;
+            super::indexer::insert_text(&tx, &event_id, &payload)?;
             for (n, endpoint) in endpoint_ids.iter().enumerate() {
                 let delivery_id = format!("dlv_{}", Ulid::from_parts(at, (u128::from(i) << 8) | n as u128));
                 delivery.execute(params![delivery_id, event_id, endpoint, now_ms])?;
