@@ -177,7 +177,7 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
                 complete_before_ms = batches.iter().map(|b| b.complete_before_ms).max().unwrap_or(complete_before_ms);
                 // While catching up, the mark must not pass rows not yet read back.
                 let mark = (catch_up.is_none() && !lost).then_some(complete_before_ms);
-                if let Err(err) = write_batches(conn, &batches, mark) {
+                if let Err(err) = write_texts(conn, batches.iter().flat_map(|b| &b.texts), mark) {
                     tracing::error!(error = %err, "could not write the search index; the next start catches up");
                     lost = true;
                 }
@@ -201,10 +201,15 @@ fn release(held: &mut Vec<oneshot::Sender<()>>) {
     }
 }
 
-fn write_batches(conn: &Connection, batches: &[Batch], mark: Option<i64>) -> Result<(), StoreError> {
+/// Indexes `texts` in one transaction, recording `mark` as how far the index is complete.
+fn write_texts<'a>(
+    conn: &Connection,
+    texts: impl IntoIterator<Item = &'a (String, String)>,
+    mark: Option<i64>,
+) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     let written = (|| {
-        for (event_id, text) in batches.iter().flat_map(|b| &b.texts) {
+        for (event_id, text) in texts {
             insert_text(conn, event_id, text)?;
         }
         if let Some(mark) = mark {
@@ -277,7 +282,7 @@ impl CatchUp {
             })
             .collect();
         self.indexed += texts.len() as u64;
-        write_batches(conn, &[Batch { texts, complete_before_ms: 0, flushed: Vec::new() }], None)?;
+        write_texts(conn, &texts, None)?;
         let done_with_this_table = rows.len() < CATCH_UP_CHUNK as usize;
         match rows.last() {
             // The next chunk starts just after the last id read.

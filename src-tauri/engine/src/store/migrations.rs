@@ -213,6 +213,7 @@ fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::test_support::search_matches;
     use crate::store::{search, Store};
 
     /// A database from before the index had a file of its own: its index table goes, and the
@@ -233,15 +234,7 @@ mod tests {
 
         let store = Store::open(&path).expect("open and migrate");
         store.write(|conn| Ok(search::ask_flush(conn))).await.expect("flush").wait().await;
-        let found: Vec<String> = store
-            .read(|conn| {
-                let query = search::fts_query("babbage");
-                let mut stmt = conn.prepare(crate::store::indexer::MATCHING_EVENT_IDS)?;
-                let rows = stmt.query_map([query], |row| row.get(0))?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            })
-            .await
-            .expect("search");
+        let found: Vec<String> = store.read(|conn| search_matches(conn, "babbage")).await.expect("search");
         assert_eq!(found, ["evt_01JDQ0000000000000000000AB"]);
         let old_table: bool = store
             .read(|conn| {

@@ -212,7 +212,6 @@ impl Store {
 }
 
 #[cfg(test)]
-#[allow(dead_code)] // a helper for store unit tests; none uses it yet
 pub(crate) mod test_support {
     use super::*;
 
@@ -220,5 +219,12 @@ pub(crate) mod test_support {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("hooky.db")).expect("open store");
         (dir, store)
+    }
+
+    /// The ids of the events whose indexed texts hold every typed word, as a search finds them.
+    pub fn search_matches(conn: &Connection, words: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = conn.prepare(indexer::MATCHING_EVENT_IDS)?;
+        let rows = stmt.query_map([search::fts_query(words)], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

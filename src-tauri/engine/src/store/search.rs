@@ -83,15 +83,16 @@ pub(super) fn flush_deadline(last_flush: Instant) -> Option<Instant> {
     (READY.with(|ready| ready.borrow().len()) > 0).then(|| last_flush + FLUSH_INTERVAL)
 }
 
-/// After a transaction ended: what it queued is ready if it committed and dropped if not, and
-/// the ready texts go to the indexer when that is due. Returns whether they went.
-pub(super) fn settled(committed: bool, indexer: &SyncSender<Message>, last_flush: Instant) -> bool {
-    if !committed {
-        forget_since(0);
-        // Their callers hear that the transaction failed.
-        ASKED.with(|asked| asked.borrow_mut().clear());
-        return false;
-    }
+/// The transaction did not commit: what it queued is dropped, and the searches that asked in it
+/// hear of the failure from their write.
+pub(super) fn dropped() {
+    forget_since(0);
+    ASKED.with(|asked| asked.borrow_mut().clear());
+}
+
+/// The transaction committed: what it queued is ready, and the ready texts go to the indexer
+/// when that is due. Returns whether they went.
+pub(super) fn committed(indexer: &SyncSender<Message>, last_flush: Instant) -> bool {
     let pending = PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()));
     READY.with(|ready| ready.borrow_mut().extend(pending));
     let waiting = READY.with(|ready| ready.borrow().len());
@@ -127,17 +128,11 @@ pub fn fts_query(typed: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::temp_store;
+    use super::super::test_support::{search_matches as matches, temp_store};
     use super::super::{events, Store};
     use super::*;
     use crate::model::time::now_ms;
     use crate::model::EventStatus;
-
-    fn matches(conn: &Connection, words: &str) -> Result<Vec<String>, StoreError> {
-        let mut stmt = conn.prepare(super::super::indexer::MATCHING_EVENT_IDS)?;
-        let rows = stmt.query_map([fts_query(words)], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
 
     async fn add_event(store: &Store, payload: &'static str) -> EventId {
         let id = EventId::generate();

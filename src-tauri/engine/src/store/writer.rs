@@ -100,7 +100,7 @@ fn run_transaction(
         for job in pending.drain(..) {
             (job.run)(Err(&err)).0(None);
         }
-        search::settled(false, indexer, *last_flush);
+        search::dropped();
         return false;
     }
     // Each job's answer, and whether its group was undone (so it failed even if it ran well).
@@ -113,14 +113,14 @@ fn run_transaction(
             if let Err(err) = group.release(conn).and_then(|()| group.open(conn, finishers.len())) {
                 // This job fails with the transaction; the ones after it wait for the next.
                 (job.run)(Err(&err)).0(None);
-                return abandon(conn, finishers, pending, indexer, &err);
+                return abandon(conn, finishers, pending, &err);
             }
         }
         let (finish, succeeded) = (job.run)(Ok(conn));
         finishers.push((finish, false));
         if conn.is_autocommit() {
             let err = StoreError::WriteFailed("SQLite rolled the transaction back".into());
-            return abandon(conn, finishers, pending, indexer, &err);
+            return abandon(conn, finishers, pending, &err);
         }
         let closed = match (succeeded, grouped) {
             (false, _) => group.undo(conn, &mut finishers),
@@ -128,19 +128,19 @@ fn run_transaction(
             (true, true) => Ok(()),
         };
         if let Err(err) = closed {
-            return abandon(conn, finishers, pending, indexer, &err);
+            return abandon(conn, finishers, pending, &err);
         }
     }
     if let Err(err) = group.release(conn) {
-        return abandon(conn, finishers, pending, indexer, &err);
+        return abandon(conn, finishers, pending, &err);
     }
     let commit_error =
         conn.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])).err().map(StoreError::from);
     if let Some(err) = &commit_error {
         tracing::error!(error = %err, "write transaction failed to commit");
         let _ = conn.execute_batch("ROLLBACK");
-    }
-    if search::settled(commit_error.is_none(), indexer, *last_flush) {
+        search::dropped();
+    } else if search::committed(indexer, *last_flush) {
         *last_flush = Instant::now();
     }
     let undone = StoreError::WriteFailed("another write in its group failed, so its changes were undone".into());
@@ -151,18 +151,12 @@ fn run_transaction(
 }
 
 /// The transaction is lost: the jobs run in it fail, and the rest wait in `pending` for the next.
-fn abandon(
-    conn: &Connection,
-    finishers: Vec<(Finish, bool)>,
-    pending: &VecDeque<WriteJob>,
-    indexer: &SyncSender<Message>,
-    err: &StoreError,
-) -> bool {
+fn abandon(conn: &Connection, finishers: Vec<(Finish, bool)>, pending: &VecDeque<WriteJob>, err: &StoreError) -> bool {
     tracing::error!(error = %err, waiting = pending.len(), "write transaction lost");
     if !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
-    search::settled(false, indexer, Instant::now());
+    search::dropped();
     for (finish, _) in finishers {
         finish(Some(err));
     }
