@@ -136,9 +136,9 @@ pub async fn accept_with(
         if fresh.claimed {
             delivery.start_fresh(fresh.due, fresh.endpoint);
         } else if !delivery.is_saturated(&fresh.endpoint) {
-            // A slot came free since the claim failed. While the endpoint stays at its cap, the
-            // release that takes it below the cap wakes the scheduler, after this commit; waking
-            // it for every trigger to a hanging or throttled endpoint would cost a pass each.
+            // Room came free since the claim failed. While the endpoint stays at its cap, the
+            // answer that takes it down to its low water wakes the scheduler, after this commit;
+            // waking it for every trigger to a hanging or throttled endpoint would cost a pass each.
             left_to_scheduler = true;
         }
     }

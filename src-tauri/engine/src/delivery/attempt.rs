@@ -75,6 +75,9 @@ impl DeliveryEngine {
         self.inner.limits.record(&endpoint.id, sent.succeeded());
         drop(slot);
         let id = due.id.clone();
+        // From here the attempt only waits for the writer, and the endpoint may send the next.
+        let held = due.payload.len() + sent.request.body.len() + sent.response.as_ref().map_or(0, |r| r.body.len());
+        self.sent(&id, endpoint, held);
         match self.record(due, endpoint.clone(), trigger, sent).await {
             Ok(recorded) => {
                 let outcome = recorded.as_ref().map(|r| (r.delivery.status, r.delivery.next_attempt_at.is_some()));

@@ -45,7 +45,7 @@ impl DeliveryEngine {
         let endpoint = Arc::new(endpoint.ok_or(DeliveryActionError::EndpointDeleted)?);
         // A manual retry may go past the claim cap: a person asked for it.
         let mut claims = self.claims();
-        if claims.ids.contains_key(id) {
+        if claims.contains(id) {
             return Err(DeliveryActionError::InFlight);
         }
         claims.take(id, &endpoint.id);

@@ -8,8 +8,11 @@
 //! sleeps until the next due time or until something wakes it; it never polls.
 
 mod attempt;
+mod claims;
 mod limits;
 mod manual;
+#[cfg(test)]
+mod pipeline_tests;
 pub mod retry;
 #[cfg(test)]
 mod schedule_tests;
@@ -30,6 +33,7 @@ use crate::model::time::now_ms;
 use crate::model::{AttemptTrigger, Endpoint};
 use crate::store::deliveries::DueDelivery;
 use crate::store::{deliveries, endpoints, Store, StoreError};
+use claims::{sending_cap, Claims};
 pub use manual::DeliveryActionError;
 pub use time_warp::TimeWarpError;
 
@@ -39,33 +43,6 @@ const BATCH: usize = 256;
 const ERROR_BACKOFF: Duration = Duration::from_secs(1);
 /// With nothing scheduled, sleep this long (a wake cuts it short).
 const IDLE_SLEEP: Duration = Duration::from_secs(3600);
-
-/// Deliveries with an attempt started or about to start, so no pass starts them twice.
-#[derive(Default)]
-struct Claims {
-    ids: HashMap<DeliveryId, EndpointId>,
-    per_endpoint: HashMap<EndpointId, usize>,
-}
-
-impl Claims {
-    fn take(&mut self, id: &DeliveryId, endpoint_id: &EndpointId) {
-        self.ids.insert(id.clone(), endpoint_id.clone());
-        *self.per_endpoint.entry(endpoint_id.clone()).or_default() += 1;
-    }
-
-    /// Gives a claim back; returns how many its endpoint held before.
-    fn give_back(&mut self, id: &DeliveryId) -> usize {
-        let Some(endpoint_id) = self.ids.remove(id) else { return 0 };
-        match self.per_endpoint.get_mut(&endpoint_id) {
-            Some(count) => {
-                let held = *count;
-                *count = count.saturating_sub(1);
-                held
-            }
-            None => 0,
-        }
-    }
-}
 
 struct Inner {
     store: Store,
@@ -93,13 +70,6 @@ struct EndpointCache {
 #[derive(Clone)]
 pub struct DeliveryEngine {
     inner: Arc<Inner>,
-}
-
-/// How many deliveries of one endpoint may be claimed at once: its in-flight slots, as many
-/// waiting for a slot, and twice that whose outcome waits for the writer. A claim is held until
-/// its outcome commits; with only twice the slots, they ran dry while the writer caught up.
-fn claim_cap(endpoint: &Endpoint) -> usize {
-    endpoint.max_in_flight as usize * 4
 }
 
 impl DeliveryEngine {
@@ -221,9 +191,11 @@ impl DeliveryEngine {
             let claims = self.claims();
             enabled
                 .values()
-                .filter_map(|ep| {
-                    let held = claims.per_endpoint.get(&ep.id).copied().unwrap_or(0);
-                    (held < claim_cap(ep)).then(|| (ep.clone(), held + BATCH.min(claim_cap(ep) - held)))
+                .filter(|ep| !claims.is_saturated(ep))
+                .map(|ep| {
+                    let held = claims.held(&ep.id);
+                    let room = sending_cap(ep).saturating_sub(held.sending);
+                    (ep.clone(), held.sending + held.recording + BATCH.min(room))
                 })
                 .collect()
         };
@@ -231,7 +203,7 @@ impl DeliveryEngine {
             return Ok(false);
         }
         let engine = self.clone();
-        let (more, due) = self
+        let (more, stale, due) = self
             .inner
             .store
             .read(move |conn| {
@@ -252,7 +224,7 @@ impl DeliveryEngine {
                         for id in mine.iter().filter(|id| !loaded.contains(id)) {
                             engine.release_claim(id);
                         }
-                        Ok((more, due))
+                        Ok((more, mine.len() > due.len(), due))
                     }
                     Err(err) => {
                         for id in &mine {
@@ -270,7 +242,9 @@ impl DeliveryEngine {
                 None => self.release_claim(&delivery.id),
             }
         }
-        Ok(more && started > 0)
+        // Claims given back as stale may have taken their endpoint off its cap, and no attempt's
+        // end wakes the scheduler for an endpoint that is not at its cap: look again at once.
+        Ok((more && started > 0) || stale)
     }
 
     /// Runs an attempt of a delivery this engine has claimed.
@@ -300,28 +274,28 @@ impl DeliveryEngine {
 
     /// Whether the endpoint holds as many claims as it may.
     pub(crate) fn is_saturated(&self, endpoint: &Endpoint) -> bool {
-        self.claims().per_endpoint.get(&endpoint.id).copied().unwrap_or(0) >= claim_cap(endpoint)
+        self.claims().is_saturated(endpoint)
     }
 
     fn try_claim(&self, id: &DeliveryId, endpoint: &Endpoint) -> bool {
-        let mut claims = self.claims();
-        let held = claims.per_endpoint.get(&endpoint.id).copied().unwrap_or(0);
-        if held >= claim_cap(endpoint) || claims.ids.contains_key(id) {
-            return false;
-        }
-        claims.take(id, &endpoint.id);
-        true
+        self.claims().try_take(id, endpoint)
     }
 
     /// Gives back a claim whose attempt never started.
     fn release_claim(&self, id: &DeliveryId) {
-        self.claims().give_back(id);
+        self.claims().give_back(id, None);
+    }
+
+    /// The attempt was answered and `bytes` of it wait for the writer: its endpoint may send more.
+    fn sent(&self, id: &DeliveryId, endpoint: &Endpoint, bytes: usize) {
+        // Only a saturated endpoint can have due rows that no pass has claimed yet.
+        if self.claims().sent(id, endpoint, bytes) {
+            self.wake();
+        }
     }
 
     fn release(&self, id: &DeliveryId, endpoint: &Endpoint) {
-        let held = self.claims().give_back(id);
-        // Only a saturated endpoint can have due rows that no pass has claimed yet.
-        if held >= claim_cap(endpoint) {
+        if self.claims().give_back(id, Some(endpoint)) {
             self.wake();
         }
     }
