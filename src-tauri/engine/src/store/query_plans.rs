@@ -49,6 +49,7 @@ async fn hot_queries_use_their_indexes() {
             let due = "SELECT id FROM deliveries WHERE endpoint_id = 'ep_X' AND next_attempt_at IS NOT NULL \
                  AND next_attempt_at <= 5 ORDER BY next_attempt_at LIMIT 10";
             assert_indexed(conn, due, "deliveries_due_by_endpoint");
+            assert!(plan(conn, due).contains("COVERING INDEX"), "ids from the index alone: {}", plan(conn, due));
             assert!(!plan(conn, due).contains("TEMP B-TREE"), "no sort: {}", plan(conn, due));
             assert_indexed(
                 conn,
