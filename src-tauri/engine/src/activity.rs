@@ -39,14 +39,12 @@ pub async fn activity_since(store: &Store, since_unix_ms: u64) -> Result<Activit
 mod tests {
     use super::*;
     use crate::ids::{DeliveryId, EventId};
-    use crate::model::{Endpoint, EndpointIn, EventStatus};
-    use crate::store::test_support::temp_store;
+    use crate::model::{Endpoint, EventStatus};
+    use crate::store::test_support::{endpoint_from, temp_store};
     use crate::store::{deliveries, endpoints, events};
 
     fn endpoint(name: &str) -> Endpoint {
-        let input: EndpointIn =
-            serde_json::from_value(serde_json::json!({"url": "http://127.0.0.1:9/hook", "name": name})).expect("input");
-        Endpoint::create(input, chrono::Utc::now()).expect("endpoint")
+        endpoint_from(serde_json::json!({"url": "http://127.0.0.1:9/hook", "name": name}))
     }
 
     #[tokio::test]

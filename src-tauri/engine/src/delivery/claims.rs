@@ -137,14 +137,10 @@ impl Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::EndpointIn;
+    use crate::store::test_support::endpoint_from;
 
     fn endpoint(max_in_flight: u32) -> Endpoint {
-        let input: EndpointIn = serde_json::from_value(
-            serde_json::json!({"url": "http://127.0.0.1:9/hook", "max_in_flight": max_in_flight}),
-        )
-        .expect("input");
-        Endpoint::create(input, chrono::Utc::now()).expect("endpoint")
+        endpoint_from(serde_json::json!({"url": "http://127.0.0.1:9/hook", "max_in_flight": max_in_flight}))
     }
 
     #[test]

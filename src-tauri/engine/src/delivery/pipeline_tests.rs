@@ -8,11 +8,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::DeliveryEngine;
 use crate::bus::Bus;
-use crate::ids::{DeliveryId, EventId};
 use crate::model::time::now_ms;
-use crate::model::{Endpoint, EndpointIn, EventStatus};
-use crate::store::test_support::temp_store;
-use crate::store::{deliveries, endpoints, events};
+use crate::store::test_support::{endpoint_from, hold_writer, store_due, temp_store};
 
 /// A receiver on 127.0.0.1 that answers 200 and counts what it got.
 async fn counting_receiver() -> (String, Arc<AtomicUsize>) {
@@ -42,35 +39,11 @@ async fn an_endpoint_keeps_sending_while_the_writer_is_busy() {
     const BACKLOG: usize = 40;
     let (_dir, store) = temp_store();
     let (url, received) = counting_receiver().await;
-    let input: EndpointIn = serde_json::from_value(serde_json::json!({"url": url, "max_in_flight": 1})).expect("input");
-    let endpoint = Endpoint::create(input, chrono::Utc::now()).expect("endpoint");
-    store
-        .write(move |conn| {
-            endpoints::insert(conn, &endpoint)?;
-            let due_at = now_ms();
-            for _ in 0..BACKLOG {
-                let event = EventId::generate();
-                events::insert(conn, &event, "order.created", "{}", EventStatus::Pending, due_at)?;
-                deliveries::insert(conn, &DeliveryId::generate(), &event, &endpoint.id, due_at)?;
-            }
-            Ok(())
-        })
-        .await
-        .expect("write");
+    let endpoint = endpoint_from(serde_json::json!({"url": url, "max_in_flight": 1}));
+    store_due(&store, endpoint, BACKLOG, now_ms()).await;
 
-    // Hold the writer for as long as the test looks.
-    let (held, holding) = std::sync::mpsc::channel();
-    let holder = store.clone();
-    let hold = tokio::spawn(async move {
-        holder
-            .write(move |_| {
-                let _ = held.send(());
-                std::thread::sleep(Duration::from_secs(3));
-                Ok(())
-            })
-            .await
-    });
-    tokio::task::spawn_blocking(move || holding.recv()).await.expect("join").expect("the writer is held");
+    // Held for longer than the test looks.
+    let hold = hold_writer(&store, Duration::from_secs(3)).await;
 
     let cancel = CancellationToken::new();
     let engine = DeliveryEngine::new(store, Bus::default(), cancel.clone()).expect("engine");

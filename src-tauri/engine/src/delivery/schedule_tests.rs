@@ -6,32 +6,18 @@ use tokio_util::sync::CancellationToken;
 
 use super::{DeliveryEngine, IDLE_SLEEP};
 use crate::bus::Bus;
-use crate::ids::{DeliveryId, EventId};
 use crate::model::time::now_ms;
-use crate::model::{Endpoint, EndpointIn, EventStatus};
-use crate::store::test_support::temp_store;
-use crate::store::{deliveries, endpoints, events};
+use crate::store::test_support::{endpoint_from, store_due, temp_store};
 
 /// A row that fell due after the pass read the clock, but before the sleep is chosen, is due
 /// now: it must not be skipped as "not after now" and left until the idle wake an hour later.
 #[tokio::test]
 async fn a_row_due_between_the_pass_and_the_sleep_is_run_at_once() {
     let (_dir, store) = temp_store();
-    let input: EndpointIn =
-        serde_json::from_value(serde_json::json!({"url": "http://127.0.0.1:9/hook"})).expect("input");
-    let endpoint = Endpoint::create(input, chrono::Utc::now()).expect("endpoint");
+    let endpoint = endpoint_from(serde_json::json!({"url": "http://127.0.0.1:9/hook"}));
     let pass_read_at = now_ms();
     let due_at = pass_read_at + 5;
-    store
-        .write(move |conn| {
-            endpoints::insert(conn, &endpoint)?;
-            let event = EventId::generate();
-            events::insert(conn, &event, "order.created", "{}", EventStatus::Pending, due_at)?;
-            deliveries::insert(conn, &DeliveryId::generate(), &event, &endpoint.id, due_at)?;
-            Ok(())
-        })
-        .await
-        .expect("write");
+    store_due(&store, endpoint, 1, due_at).await;
     let engine = DeliveryEngine::new(store, Bus::default(), CancellationToken::new()).expect("engine");
     tokio::time::sleep(Duration::from_millis(20)).await;
 

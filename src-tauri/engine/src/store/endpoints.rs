@@ -220,21 +220,18 @@ pub fn recovery_start(conn: &Connection, id: &EndpointId) -> Result<Option<i64>,
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::temp_store;
+    use super::super::test_support::{endpoint_from, temp_store};
     use super::*;
-    use crate::model::EndpointIn;
 
     /// Failed deliveries in a row disable by the policy; a success in between starts the
     /// streak again, so it takes as many failures once more.
     #[tokio::test]
     async fn a_success_ends_the_failure_streak() {
         let (_dir, store) = temp_store();
-        let input: EndpointIn = serde_json::from_value(serde_json::json!({
+        let endpoint = endpoint_from(serde_json::json!({
             "url": "http://127.0.0.1:9/hook",
             "auto_disable": {"policy": "consecutive_failures", "failures": 2},
-        }))
-        .expect("input");
-        let endpoint = Endpoint::create(input, chrono::Utc::now()).expect("endpoint");
+        }));
         let outcome = |succeeded: bool| Outcome {
             attempt_succeeded: succeeded,
             delivery_failed_for_good: !succeeded,

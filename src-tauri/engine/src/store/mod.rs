@@ -221,6 +221,47 @@ pub(crate) mod test_support {
         (dir, store)
     }
 
+    /// An endpoint made as the API makes one, from its JSON input.
+    pub fn endpoint_from(input: serde_json::Value) -> crate::model::Endpoint {
+        let input: crate::model::EndpointIn = serde_json::from_value(input).expect("endpoint input");
+        crate::model::Endpoint::create(input, chrono::Utc::now()).expect("endpoint")
+    }
+
+    /// Stores `endpoint` and `count` events, each with one delivery to it due at `due_at_ms`.
+    pub async fn store_due(store: &Store, endpoint: crate::model::Endpoint, count: usize, due_at_ms: i64) {
+        use crate::ids::{DeliveryId, EventId};
+        store
+            .write(move |conn| {
+                endpoints::insert(conn, &endpoint)?;
+                for _ in 0..count {
+                    let event = EventId::generate();
+                    events::insert(conn, &event, "order.created", "{}", crate::model::EventStatus::Pending, due_at_ms)?;
+                    deliveries::insert(conn, &DeliveryId::generate(), &event, &endpoint.id, due_at_ms)?;
+                }
+                Ok(())
+            })
+            .await
+            .expect("store the due deliveries");
+    }
+
+    /// Keeps the writer busy for `duration` from the moment this returns, so the jobs sent
+    /// meanwhile queue up behind it. The handle answers once the holding job commits.
+    pub async fn hold_writer(store: &Store, duration: Duration) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        let (started, running) = std::sync::mpsc::channel();
+        let holder = store.clone();
+        let hold = tokio::spawn(async move {
+            holder
+                .write(move |_| {
+                    let _ = started.send(());
+                    std::thread::sleep(duration);
+                    Ok(())
+                })
+                .await
+        });
+        tokio::task::spawn_blocking(move || running.recv()).await.expect("join").expect("the holding job runs");
+        hold
+    }
+
     /// The ids of the events whose indexed texts hold every typed word, as a search finds them.
     pub fn search_matches(conn: &Connection, words: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = conn.prepare(indexer::MATCHING_EVENT_IDS)?;

@@ -205,33 +205,18 @@ impl Group {
 #[cfg(test)]
 mod tests {
     use super::super::settings;
-    use super::super::test_support::temp_store;
+    use super::super::test_support::{hold_writer, temp_store};
     use super::*;
-    use crate::store::Store;
 
-    /// Holds the writer for a moment, so that the jobs sent next queue up and run in one batch.
-    async fn hold_writer(store: &Store) -> tokio::task::JoinHandle<Result<(), StoreError>> {
-        let (started, running) = std::sync::mpsc::channel();
-        let holder = store.clone();
-        let hold = tokio::spawn(async move {
-            holder
-                .write(move |_| {
-                    let _ = started.send(());
-                    std::thread::sleep(std::time::Duration::from_millis(300));
-                    Ok(())
-                })
-                .await
-        });
-        tokio::task::spawn_blocking(move || running.recv()).await.expect("join").expect("the holding job runs");
-        hold
-    }
+    /// Long enough for the jobs sent next to queue up and run in one batch.
+    const HOLD: std::time::Duration = std::time::Duration::from_millis(300);
 
     /// A transaction SQLite abandons mid-batch (simulated by a job that ends it) fails the jobs
     /// run in it, and the jobs after it commit in a fresh transaction and hear success.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn jobs_after_a_lost_transaction_commit_on_their_own() {
         let (_dir, store) = temp_store();
-        let hold = hold_writer(&store).await;
+        let hold = hold_writer(&store, HOLD).await;
         let lost = store.write(|conn| {
             settings::put(conn, "lost", Some(&1.into()), 1)?;
             conn.execute_batch("ROLLBACK")?;
@@ -252,7 +237,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failed_grouped_job_fails_its_group_only() {
         let (_dir, store) = temp_store();
-        let hold = hold_writer(&store).await;
+        let hold = hold_writer(&store, HOLD).await;
         let put = |key: &'static str| move |conn: &Connection| settings::put(conn, key, Some(&1.into()), 1);
         let before = store.write_grouped(put("before"));
         let failing = store.write_grouped(|conn| {
