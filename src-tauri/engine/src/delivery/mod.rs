@@ -272,7 +272,7 @@ impl DeliveryEngine {
         self.release_claim(id);
     }
 
-    /// Whether the endpoint holds as many claims as it may.
+    /// Whether the endpoint may not take another claim now.
     pub(crate) fn is_saturated(&self, endpoint: &Endpoint) -> bool {
         self.claims().is_saturated(endpoint)
     }
@@ -288,7 +288,7 @@ impl DeliveryEngine {
 
     /// The attempt was answered and `bytes` of it wait for the writer: its endpoint may send more.
     fn sent(&self, id: &DeliveryId, endpoint: &Endpoint, bytes: usize) {
-        // Only a saturated endpoint can have due rows that no pass has claimed yet.
+        // A pass runs once the endpoint is down to its low water, not after every answer.
         if self.claims().sent(id, endpoint, bytes) {
             self.wake();
         }
