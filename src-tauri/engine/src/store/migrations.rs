@@ -219,8 +219,8 @@ fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::test_support::search_matches;
-    use crate::store::{search, Store};
+    use crate::store::test_support::{flush_search, search_matches};
+    use crate::store::Store;
 
     /// A database from before the index had a file of its own: its index table goes, and the
     /// first start builds the new index file from its events.
@@ -239,7 +239,7 @@ mod tests {
         drop(conn);
 
         let store = Store::open(&path).expect("open and migrate");
-        store.write(|conn| Ok(search::ask_flush(conn))).await.expect("flush").wait().await;
+        flush_search(&store).await;
         let found: Vec<String> = store.read(|conn| search_matches(conn, "babbage")).await.expect("search");
         assert_eq!(found, ["evt_01JDQ0000000000000000000AB"]);
         let old_table: bool = store

@@ -262,6 +262,11 @@ pub(crate) mod test_support {
         hold
     }
 
+    /// Waits until every row committed so far is in the search index, as a search does.
+    pub async fn flush_search(store: &Store) {
+        store.write(|conn| Ok(search::ask_flush(conn))).await.expect("flush").wait().await;
+    }
+
     /// The ids of the events whose indexed texts hold every typed word, as a search finds them.
     pub fn search_matches(conn: &Connection, words: &str) -> Result<Vec<String>, StoreError> {
         let mut stmt = conn.prepare(indexer::MATCHING_EVENT_IDS)?;

@@ -128,7 +128,7 @@ pub fn fts_query(typed: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{search_matches as matches, temp_store};
+    use super::super::test_support::{flush_search, search_matches as matches, temp_store};
     use super::super::{events, Store};
     use super::*;
     use crate::model::time::now_ms;
@@ -147,17 +147,13 @@ mod tests {
         id
     }
 
-    async fn flush_now(store: &Store) {
-        store.write(|conn| Ok(ask_flush(conn))).await.expect("flush").wait().await;
-    }
-
     /// Batched, yet never stale for a search: asking for a flush brings in what just committed,
     /// and a quiet writer flushes on its own within the interval.
     #[tokio::test]
     async fn the_index_catches_up_when_asked_and_when_quiet() {
         let (_dir, store) = temp_store();
         let asked = add_event(&store, r#"{"customer":"ada"}"#).await;
-        flush_now(&store).await;
+        flush_search(&store).await;
         assert_eq!(store.read(|conn| matches(conn, "ada")).await.expect("read"), vec![asked.to_string()]);
 
         let quiet = add_event(&store, r#"{"customer":"grace"}"#).await;
@@ -191,7 +187,7 @@ mod tests {
         drop(conn);
 
         let store = Store::open(&path).expect("reopen");
-        flush_now(&store).await;
+        flush_search(&store).await;
         assert_eq!(store.read(|conn| matches(conn, "hopper")).await.expect("read"), vec![lost.to_string()]);
         assert_eq!(store.read(|conn| matches(conn, "turing")).await.expect("read"), vec![lost.to_string()]);
     }
@@ -204,7 +200,7 @@ mod tests {
         let path = dir.path().join("hooky.db");
         let ids =
             [add_event(&store, r#"{"customer":"lovelace"}"#).await, add_event(&store, r#"{"n":"lovelace"}"#).await];
-        flush_now(&store).await;
+        flush_search(&store).await;
         drop(store);
         // Let the writer and the indexer let go of the files.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -213,7 +209,7 @@ mod tests {
         }
 
         let store = Store::open(&path).expect("reopen");
-        flush_now(&store).await;
+        flush_search(&store).await;
         let mut found = store.read(|conn| matches(conn, "lovelace")).await.expect("read");
         found.sort();
         let mut expected: Vec<String> = ids.iter().map(ToString::to_string).collect();
@@ -237,7 +233,7 @@ mod tests {
         for n in 0..20 {
             let payload: &'static str = format!(r#"{{"batch":"shared","n":"item{n}"}}"#).leak();
             ids.push(add_event(&store, payload).await.to_string());
-            flush_now(&store).await;
+            flush_search(&store).await;
         }
         let mut found = store.read(|conn| matches(conn, "shared")).await.expect("read");
         found.sort();
@@ -254,7 +250,7 @@ mod tests {
         let (_dir, store) = temp_store();
         add_event(&store, r#"{"word":"curie","old":"yes"}"#).await;
         add_event(&store, r#"{"word":"curie","old":"yes"}"#).await;
-        flush_now(&store).await;
+        flush_search(&store).await;
         store.write(|conn| delete_oldest(conn, "evt_Z", true, 100)).await.expect("clear");
         store
             .write_search(|conn| {
@@ -267,7 +263,7 @@ mod tests {
             .await
             .expect("sweep");
         let fresh = add_event(&store, r#"{"word":"curie"}"#).await;
-        flush_now(&store).await;
+        flush_search(&store).await;
         assert_eq!(store.read(|conn| matches(conn, "curie")).await.expect("read"), vec![fresh.to_string()]);
         assert!(store.read(|conn| matches(conn, "old")).await.expect("read").is_empty());
     }
