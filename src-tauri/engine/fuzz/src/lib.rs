@@ -72,13 +72,62 @@ pub fn check_trigger_body(data: &[u8]) {
 }
 
 /// The depth scanner of the trigger route: never panics, and on JSON that serde_json can
-/// read it agrees with the depth of the parsed value.
+/// read it agrees with the depth serde_json walks through.
 pub fn check_json_depth(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let depth = nesting_depth(text);
     assert!(depth <= text.len());
-    if let Ok(value) = serde_json::from_str::<Value>(text) {
-        assert_eq!(depth, value_depth(&value), "nesting_depth({text:?})");
+    if let Ok(TextDepth(expected)) = serde_json::from_str::<TextDepth>(text) {
+        assert_eq!(depth, expected, "nesting_depth({text:?})");
+    }
+}
+
+/// The nesting depth of JSON text as serde_json reads it. Not a `Value`: a `Value` keeps only
+/// the last of duplicate keys, while the limit is on the text, where every one of them nests.
+struct TextDepth(usize);
+
+impl<'de> serde::Deserialize<'de> for TextDepth {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TextDepth;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<TextDepth, E> {
+                Ok(TextDepth(0))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<TextDepth, E> {
+                Ok(TextDepth(0))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<TextDepth, E> {
+                Ok(TextDepth(0))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<TextDepth, E> {
+                Ok(TextDepth(0))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<TextDepth, E> {
+                Ok(TextDepth(0))
+            }
+            fn visit_unit<E>(self) -> Result<TextDepth, E> {
+                Ok(TextDepth(0))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<TextDepth, A::Error> {
+                let mut deepest = 0;
+                while let Some(TextDepth(depth)) = seq.next_element()? {
+                    deepest = deepest.max(depth);
+                }
+                Ok(TextDepth(deepest + 1))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TextDepth, A::Error> {
+                let mut deepest = 0;
+                while let Some((serde::de::IgnoredAny, TextDepth(depth))) = map.next_entry()? {
+                    deepest = deepest.max(depth);
+                }
+                Ok(TextDepth(deepest + 1))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 

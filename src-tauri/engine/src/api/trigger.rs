@@ -140,5 +140,7 @@ mod tests {
         assert_eq!(nesting_depth("1"), 0);
         assert_eq!(nesting_depth(r#"{"a":[1,{"b":[]}]}"#), 4);
         assert_eq!(nesting_depth(r#"["[[[\"[[", {}]"#), 2);
+        // The limit is on the text: a duplicate key nests even though a parser keeps only the last.
+        assert_eq!(nesting_depth(r#"{"a":[[1]],"a":0}"#), 3);
     }
 }
