@@ -71,6 +71,12 @@ pub(super) fn run_writer(
             if run_transaction(&conn, &mut batch, indexer, &mut last_flush) {
                 nudge.committed();
             }
+            // The answers just sent woke runtime threads, and a kernel that packs work onto few
+            // CPUs (as this 2-vCPU VM's does) queues them behind this thread, which would keep
+            // its CPU for the next batch. Yielding lets them answer their callers now: about
+            // 10 % more triggers per second in the ingest benchmark. Alone on its CPU, this
+            // returns at once.
+            std::thread::yield_now();
             if batch.is_empty() {
                 break;
             }
