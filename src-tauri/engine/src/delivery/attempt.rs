@@ -52,7 +52,7 @@ impl DeliveryEngine {
     async fn attempt(
         &self,
         due: DueDelivery,
-        endpoint: &Endpoint,
+        endpoint: &Arc<Endpoint>,
         trigger: AttemptTrigger,
     ) -> Option<(DeliveryStatus, bool)> {
         let slot = self.inner.limits.acquire(endpoint).await?;
@@ -96,7 +96,7 @@ impl DeliveryEngine {
     async fn record(
         &self,
         due: DueDelivery,
-        endpoint: Endpoint,
+        endpoint: Arc<Endpoint>,
         trigger: AttemptTrigger,
         sent: Sent,
     ) -> Result<Option<Recorded>, crate::store::StoreError> {
