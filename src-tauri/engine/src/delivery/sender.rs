@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 
 use super::retry::parse_retry_after;
 use crate::http_text::{self, error_chain, header_text};
@@ -68,20 +68,34 @@ pub fn request_body(outgoing: &Outgoing<'_>) -> String {
     }
 }
 
+/// Header names built once: inserting a name given as text parses it again on every request.
+mod names {
+    use reqwest::header::HeaderName;
+
+    pub const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
+    pub const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
+    pub const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
+    pub const SVIX_ID: HeaderName = HeaderName::from_static("svix-id");
+    pub const SVIX_TIMESTAMP: HeaderName = HeaderName::from_static("svix-timestamp");
+    pub const SVIX_SIGNATURE: HeaderName = HeaderName::from_static("svix-signature");
+    pub const EVENT: HeaderName = HeaderName::from_static("x-hooky-event");
+    pub const ATTEMPT: HeaderName = HeaderName::from_static("x-hooky-attempt");
+}
+
 /// Every header of the request, signed over `body` with each secret still signing at `timestamp`.
 pub fn request_headers(outgoing: &Outgoing<'_>, body: &str, timestamp: i64) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    let mut put = |name: &'static str, value: String| {
+    let mut headers = HeaderMap::with_capacity(8 + outgoing.endpoint.headers.len());
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(USER_AGENT, HeaderValue::from_static(concat!("Hooky/", env!("CARGO_PKG_VERSION"))));
+    let mut put = |name: HeaderName, value: String| {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);
         }
     };
     let (id_header, timestamp_header, signature_header) = match outgoing.endpoint.header_style {
-        HeaderStyle::Webhook => ("webhook-id", "webhook-timestamp", "webhook-signature"),
-        HeaderStyle::Svix => ("svix-id", "svix-timestamp", "svix-signature"),
+        HeaderStyle::Webhook => (names::WEBHOOK_ID, names::WEBHOOK_TIMESTAMP, names::WEBHOOK_SIGNATURE),
+        HeaderStyle::Svix => (names::SVIX_ID, names::SVIX_TIMESTAMP, names::SVIX_SIGNATURE),
     };
-    put("content-type", "application/json".into());
-    put("user-agent", format!("Hooky/{}", env!("CARGO_PKG_VERSION")));
     put(id_header, outgoing.event_id.into());
     put(timestamp_header, timestamp.to_string());
     let now_ms = timestamp.saturating_mul(1000);
@@ -96,8 +110,8 @@ pub fn request_headers(outgoing: &Outgoing<'_>, body: &str, timestamp: i64) -> H
     if !signatures.is_empty() {
         put(signature_header, signatures.join(" "));
     }
-    put("x-hooky-event", outgoing.event_name.into());
-    put("x-hooky-attempt", outgoing.attempt_number.to_string());
+    put(names::EVENT, outgoing.event_name.into());
+    put(names::ATTEMPT, outgoing.attempt_number.to_string());
     for (name, value) in &outgoing.endpoint.headers {
         // Validated when the endpoint was saved.
         if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
