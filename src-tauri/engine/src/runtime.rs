@@ -134,7 +134,8 @@ impl Engine {
             api::router(state, RouterConfig { security, max_body_bytes: config.max_body_bytes, ui_dir: config.ui_dir });
         let shutdown = cancel.clone();
         let server = tokio::spawn(async move {
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await });
+            let serve = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+                .with_graceful_shutdown(async move { shutdown.cancelled().await });
             if let Err(err) = serve.await {
                 tracing::error!(error = %err, "HTTP server stopped");
             }

@@ -13,6 +13,7 @@ mod events;
 mod export;
 mod extract;
 mod fixtures;
+mod front_door;
 mod meta;
 mod openapi_errors;
 mod replay;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use axum::{middleware, Json, Router};
+use axum::{Json, Router};
 use tokio_util::sync::CancellationToken;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -43,6 +44,7 @@ use crate::bus::Bus;
 use crate::delivery::DeliveryEngine;
 use crate::store::Store;
 use error::ApiError;
+pub use front_door::FrontDoor;
 use security::Security;
 
 pub use endpoints::EndpointList;
@@ -187,7 +189,8 @@ pub struct RouterConfig {
     pub ui_dir: Option<PathBuf>,
 }
 
-pub fn router(state: AppState, config: RouterConfig) -> Router {
+/// The whole HTTP app: the API and the UI, behind the front door's checks.
+pub fn router(state: AppState, config: RouterConfig) -> FrontDoor {
     let (api, document) = api_routes();
     let document = Arc::new(document);
     let api = api
@@ -195,26 +198,6 @@ pub fn router(state: AppState, config: RouterConfig) -> Router {
         .route("/api/{*rest}", axum::routing::any(|| async { ApiError::unknown_route() }))
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .with_state(state);
-    let security = config.security;
-    api.merge(static_ui::router(config.ui_dir))
-        .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(middleware::from_fn_with_state(security.clone(), security::require_token))
-        .layer(security.cors_layer())
-        .layer(middleware::from_fn_with_state(security, security::guard))
-        .layer(middleware::from_fn(close_after_refused_body))
-}
-
-/// A request refused before its body was read (401, 403, 413, 415, …) leaves that body on the
-/// connection, so hyper closes it after the answer. Say so in the answer: otherwise a
-/// keep-alive client sends its next request on the dying connection and gets a transport error.
-async fn close_after_refused_body(request: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
-    use axum::http::{header, HeaderValue};
-    let headers = request.headers();
-    let has_body = headers.get(header::CONTENT_LENGTH).is_some_and(|length| length.as_bytes() != b"0")
-        || headers.contains_key(header::TRANSFER_ENCODING);
-    let mut response = next.run(request).await;
-    if has_body && response.status().is_client_error() {
-        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    response
+    let routes = api.merge(static_ui::router(config.ui_dir)).layer(DefaultBodyLimit::max(config.max_body_bytes));
+    FrontDoor::new(config.security, routes)
 }

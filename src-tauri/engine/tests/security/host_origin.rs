@@ -60,6 +60,13 @@ async fn a_foreign_origin_is_refused_and_our_own_is_allowed() {
     expect_json(allowed, StatusCode::ACCEPTED).await;
     let listed = engine.api(Method::GET, "/api/v1/endpoints").header("origin", &own).send().await.unwrap();
     assert_eq!(listed.status(), StatusCode::OK);
+    // Our own origin still needs the token, and the page can read why it was refused.
+    let anonymous = engine.client.get(engine.url("/api/v1/endpoints")).header("origin", &own).send().await.unwrap();
+    assert_eq!(anonymous.headers().get("access-control-allow-origin").unwrap(), own.as_str());
+    assert_eq!(expect_json(anonymous, StatusCode::UNAUTHORIZED).await["error"]["code"], "unauthorized");
+    // An answer without an Origin says it varies by origin, so a browser never reuses it cross-origin.
+    let plain = engine.api(Method::GET, "/api/v1/endpoints").send().await.unwrap();
+    assert!(plain.headers().get("vary").is_some_and(|v| v.to_str().unwrap().contains("origin")));
 
     // A CORS preflight from our own origin is answered; from another one it is refused.
     let preflight = |origin: String| {
