@@ -61,7 +61,7 @@ pub async fn accept_with(
     let claimed_in_job = claimed.clone();
     // Grouped: a trigger's job fails only when the database does.
     let written = store
-        .write_grouped(move |conn| {
+        .write_grouped_first(move |conn| {
             let now = now_ms();
             if let Some(key) = &event.idempotency_key {
                 if let Some(first) = idempotency::lookup(conn, key, now)? {

@@ -137,7 +137,7 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        self.submit(Isolation::Alone, job).await
+        self.submit(Isolation::Alone, false, job).await
     }
 
     /// [`Store::write`] for frequent jobs that fail only when the database does: it shares a
@@ -147,10 +147,20 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        self.submit(Isolation::Grouped, job).await
+        self.submit(Isolation::Grouped, false, job).await
     }
 
-    async fn submit<R, F>(&self, isolation: Isolation, job: F) -> Result<R, StoreError>
+    /// [`Store::write_grouped`] for a job someone outside waits on (a trigger's caller, for its
+    /// answer): it commits ahead of the grouped jobs that arrived with it.
+    pub async fn write_grouped_first<R, F>(&self, job: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+    {
+        self.submit(Isolation::Grouped, true, job).await
+    }
+
+    async fn submit<R, F>(&self, isolation: Isolation, first: bool, job: F) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
@@ -173,7 +183,7 @@ impl Store {
             });
             (finish, succeeded)
         });
-        self.writer.send(WriteJob { isolation, run }).map_err(|_| StoreError::Closed)?;
+        self.writer.send(WriteJob { isolation, first, run }).map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 

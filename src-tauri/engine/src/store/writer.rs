@@ -32,6 +32,8 @@ pub(super) enum Isolation {
 
 pub(super) struct WriteJob {
     pub(super) isolation: Isolation,
+    /// Committed ahead of the other jobs waiting with it (see `Store::write_grouped_first`).
+    pub(super) first: bool,
     pub(super) run: RunJob,
 }
 
@@ -67,8 +69,13 @@ pub(super) fn run_writer(
                 Err(_) => break,
             }
         }
+        // Jobs someone outside waits on go first, in a transaction of their own when others
+        // wait with them: their answers then go out while the others are written.
+        batch.make_contiguous().sort_by_key(|job| !job.first);
+        let mut first = batch.iter().take_while(|job| job.first).count();
         loop {
-            if run_transaction(&conn, &mut batch, indexer, &mut last_flush) {
+            let take = if first == 0 { batch.len() } else { std::mem::take(&mut first) };
+            if run_transaction(&conn, &mut batch, take, indexer, &mut last_flush) {
                 nudge.committed();
             }
             // The answers just sent woke runtime threads, and a kernel that packs work onto few
@@ -96,6 +103,7 @@ pub(super) fn run_writer(
 fn run_transaction(
     conn: &Connection,
     pending: &mut VecDeque<WriteJob>,
+    take: usize,
     indexer: &SyncSender<Message>,
     last_flush: &mut Instant,
 ) -> bool {
@@ -103,16 +111,16 @@ fn run_transaction(
     if let Err(err) = conn.prepare_cached("BEGIN IMMEDIATE").and_then(|mut begin| begin.execute([])) {
         let err = StoreError::from(err);
         tracing::error!(error = %err, "could not begin a write transaction");
-        for job in pending.drain(..) {
+        for job in pending.drain(..take.min(pending.len())) {
             (job.run)(Err(&err)).0(None);
         }
         search::dropped();
         return false;
     }
     // Each job's answer, and whether its group was undone (so it failed even if it ran well).
-    let mut finishers: Vec<(Finish, bool)> = Vec::with_capacity(pending.len());
+    let mut finishers: Vec<(Finish, bool)> = Vec::with_capacity(take);
     let mut group = Group::default();
-    while let Some(job) = pending.pop_front() {
+    while let Some(job) = (finishers.len() < take).then(|| pending.pop_front()).flatten() {
         let grouped = job.isolation == Isolation::Grouped;
         // A job alone gets a savepoint of its own; a grouped job joins the open group, if any.
         if !(grouped && group.is_open()) {
@@ -236,6 +244,27 @@ mod tests {
         let stored = store.read(settings::all).await.expect("read");
         assert!(!stored.contains_key("lost"));
         assert_eq!(stored.get("after"), Some(&2.into()));
+    }
+
+    /// A job its caller waits on (a trigger) commits in a transaction ahead of the jobs queued
+    /// before it, so its answer does not wait for theirs.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_job_someone_waits_on_commits_ahead_of_the_others() {
+        let (dir, store) = temp_store();
+        let path = dir.path().join("hooky.db");
+        let hold = hold_writer(&store, HOLD).await;
+        let background = store.write_grouped(move |conn| {
+            settings::put(conn, "background", Some(&1.into()), 1)?;
+            // Another connection sees only what was committed.
+            let other = Connection::open(&path)?;
+            let sql = "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'waited_on')";
+            Ok(other.query_row(sql, [], |row| row.get::<_, bool>(0))?)
+        });
+        let waited_on = store.write_grouped_first(|conn| settings::put(conn, "waited_on", Some(&1.into()), 1));
+        let (background, waited_on) = tokio::join!(background, waited_on);
+        hold.await.expect("join").expect("the first batch commits");
+        waited_on.expect("the job waited on commits");
+        assert!(background.expect("the other job commits"), "the job waited on was committed before the other ran");
     }
 
     /// A grouped job that fails undoes the grouped jobs run with it, and they hear so; a job on
