@@ -131,18 +131,19 @@ pub async fn accept_with(
     if let (Accepted::Created(out), true) = (&accepted, bus.has_subscribers()) {
         bus.publish(StreamMessage::EventCreated { event: summary_of_new(out, committed_at_ms) });
     }
-    let mut left_to_scheduler = false;
+    let mut room_came_free = false;
     for fresh in fresh {
         if fresh.claimed {
             delivery.start_fresh(fresh.due, fresh.endpoint);
-        } else if !delivery.is_saturated(&fresh.endpoint) {
-            // Room came free since the claim failed. While the endpoint stays at its cap, the
-            // answer that takes it down to its low water wakes the scheduler, after this commit;
-            // waking it for every trigger to a hanging or throttled endpoint would cost a pass each.
-            left_to_scheduler = true;
+            continue;
         }
+        delivery.left_to_scheduler(&fresh.endpoint.id);
+        // Room came free since the claim failed? While the endpoint stays at its cap, the answer
+        // that takes it down to its low water wakes the scheduler, after this commit; waking it
+        // for every trigger to a hanging or throttled endpoint would cost a pass each.
+        room_came_free |= !delivery.is_saturated(&fresh.endpoint);
     }
-    if left_to_scheduler {
+    if room_came_free {
         delivery.wake();
     }
     Ok(accepted)

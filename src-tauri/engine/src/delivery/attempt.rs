@@ -43,7 +43,7 @@ impl DeliveryEngine {
         // Woken only now: while the claim was held, a pass would skip the row as taken and
         // then sleep past its (possibly very near, e.g. under time warp) due time.
         if retry_scheduled {
-            self.wake();
+            self.wake_for_retry(&endpoint.id);
         }
         Some(status)
     }

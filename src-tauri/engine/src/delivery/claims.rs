@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use crate::ids::{DeliveryId, EndpointId};
 use crate::model::Endpoint;
+use crate::store::deliveries::DueKey;
 
 /// Attempts waiting for the writer, across all endpoints, at most. Room for two of the writer's
 /// largest transactions: one committing, one filling up.
@@ -55,6 +56,10 @@ pub(super) struct Claims {
     per_endpoint: HashMap<EndpointId, Held>,
     recording: usize,
     recording_bytes: usize,
+    /// Per endpoint, where the next pass resumes its walk of the due rows: each due row before
+    /// it is claimed. Forgotten whenever a row may have fallen due behind it, so a pass does not
+    /// read past every claimed row again to find a few new ones.
+    resume: HashMap<EndpointId, DueKey>,
 }
 
 impl Claims {
@@ -85,6 +90,42 @@ impl Claims {
         true
     }
 
+    /// Claims the rows of `keys` (in due order) that are not claimed yet, until the endpoint is
+    /// saturated, and resumes the next pass after the last row that is now claimed.
+    pub fn claim_in_order(&mut self, keys: Vec<DueKey>, endpoint: &Endpoint) -> Vec<DeliveryId> {
+        let mut claimed = Vec::new();
+        let mut passed = None;
+        for key in keys {
+            if !self.contains(&key.1) {
+                if self.is_saturated(endpoint) {
+                    break;
+                }
+                self.take(&key.1, &endpoint.id);
+                claimed.push(key.1.clone());
+            }
+            passed = Some(key);
+        }
+        if let Some(key) = passed {
+            self.resume.insert(endpoint.id.clone(), key);
+        }
+        claimed
+    }
+
+    /// Where the next pass over the endpoint's due rows starts, if not at the beginning.
+    pub fn resume_point(&self, endpoint_id: &EndpointId) -> Option<DueKey> {
+        self.resume.get(endpoint_id).cloned()
+    }
+
+    /// A row may have fallen due (again) behind where passes resume: start over.
+    pub fn forget_resume_points(&mut self) {
+        self.resume.clear();
+    }
+
+    /// [`Self::forget_resume_points`] for one endpoint's rows.
+    pub fn forget_resume_point(&mut self, endpoint_id: &EndpointId) {
+        self.resume.remove(endpoint_id);
+    }
+
     /// Claims `id` for sending whatever the caps say (a person asked for this attempt).
     pub fn take(&mut self, id: &DeliveryId, endpoint_id: &EndpointId) {
         self.ids.insert(id.clone(), Claim { endpoint_id: endpoint_id.clone(), stage: Stage::Sending });
@@ -113,6 +154,10 @@ impl Claims {
     pub fn give_back(&mut self, id: &DeliveryId, endpoint: Option<&Endpoint>) -> bool {
         let was_full = self.recording_full();
         let Some(claim) = self.ids.remove(id) else { return false };
+        if endpoint.is_none() {
+            // The attempt never started, so its row is still due, behind where passes resume.
+            self.resume.remove(&claim.endpoint_id);
+        }
         let mut at_low_water = false;
         if let Some(held) = self.per_endpoint.get_mut(&claim.endpoint_id) {
             match claim.stage {
@@ -164,6 +209,24 @@ mod tests {
         }
         assert!(claims.give_back(&ids[4], Some(&endpoint)), "down to four sending: time for a pass");
         assert_eq!(claims.held(&endpoint.id), Held { sending: 4, recording: 3 });
+    }
+
+    #[test]
+    fn a_pass_resumes_after_the_last_row_it_claimed() {
+        let endpoint = endpoint(1);
+        let mut claims = Claims::default();
+        let keys: Vec<DueKey> = (0..10).map(|at| (at, DeliveryId::generate())).collect();
+        let ids = |keys: &[DueKey]| keys.iter().map(|(_, id)| id.clone()).collect::<Vec<_>>();
+        assert!(claims.try_take(&keys[1].1, &endpoint), "claimed by a trigger's fast path");
+        let claimed = claims.claim_in_order(keys.clone(), &endpoint);
+        let mut expected = ids(&keys[..8]);
+        expected.remove(1);
+        assert_eq!(claimed, expected, "the claimed row is passed over; with it, the cap of eight stops the walk");
+        assert_eq!(claims.resume_point(&endpoint.id), Some(keys[7].clone()), "not past the row left unclaimed");
+        claims.give_back(&claimed[3], Some(&endpoint));
+        assert_eq!(claims.resume_point(&endpoint.id), Some(keys[7].clone()), "its row is no longer due");
+        claims.give_back(&claimed[0], None);
+        assert_eq!(claims.resume_point(&endpoint.id), None, "a claim given back unstarted leaves its row due behind");
     }
 
     #[test]

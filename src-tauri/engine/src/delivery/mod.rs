@@ -67,6 +67,17 @@ struct EndpointCache {
     current: Mutex<Option<(u64, EnabledEndpoints)>>,
 }
 
+/// What a pass looks for on one endpoint.
+struct Wanted {
+    endpoint: Arc<Endpoint>,
+    /// Where the last pass stopped: every due row before it is claimed.
+    resume: Option<deliveries::DueKey>,
+    /// How many more rows the endpoint may claim.
+    room: usize,
+    /// How many rows to read when starting from the beginning, past the rows already claimed.
+    from_start: usize,
+}
+
 #[derive(Clone)]
 pub struct DeliveryEngine {
     inner: Arc<Inner>,
@@ -90,8 +101,26 @@ impl DeliveryEngine {
         })
     }
 
-    /// Tells the scheduler that something may be due.
+    /// Tells the scheduler that something may be due, possibly behind where its passes resume.
     pub fn wake(&self) {
+        self.claims().forget_resume_points();
+        self.inner.wake.notify_one();
+    }
+
+    /// Tells the scheduler that an endpoint has room for more claims; nothing new fell due.
+    fn wake_for_room(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// A delivery to this endpoint was committed due but left unclaimed, and may sit behind
+    /// where passes resume.
+    pub(crate) fn left_to_scheduler(&self, endpoint_id: &EndpointId) {
+        self.claims().forget_resume_point(endpoint_id);
+    }
+
+    /// A retry of a delivery to this endpoint was scheduled: wake the scheduler for it.
+    fn wake_for_retry(&self, endpoint_id: &EndpointId) {
+        self.claims().forget_resume_point(endpoint_id);
         self.inner.wake.notify_one();
     }
 
@@ -187,15 +216,20 @@ impl DeliveryEngine {
         let enabled = self.enabled_endpoints().await?;
         // Per endpoint: how many rows to look at. Its claimed rows are still due in the table,
         // so look past them; an endpoint at its cap is not looked at.
-        let wanted: Vec<(Arc<Endpoint>, usize)> = {
+        let wanted: Vec<Wanted> = {
             let claims = self.claims();
             enabled
                 .values()
                 .filter(|ep| !claims.is_saturated(ep))
                 .map(|ep| {
                     let held = claims.held(&ep.id);
-                    let room = sending_cap(ep).saturating_sub(held.sending);
-                    (ep.clone(), held.sending + held.recording + BATCH.min(room))
+                    let room = BATCH.min(sending_cap(ep).saturating_sub(held.sending));
+                    Wanted {
+                        endpoint: ep.clone(),
+                        resume: claims.resume_point(&ep.id),
+                        room,
+                        from_start: held.sending + held.recording + room,
+                    }
                 })
                 .collect()
         };
@@ -209,13 +243,25 @@ impl DeliveryEngine {
             .read(move |conn| {
                 let mut more = false;
                 let mut mine = Vec::new();
-                for (endpoint, limit) in &wanted {
-                    let ids = deliveries::due_ids(conn, &endpoint.id, now, *limit)?;
-                    let found = ids.len();
+                for want in &wanted {
+                    let endpoint_id = &want.endpoint.id;
+                    let mut resumed = want.resume.is_some();
+                    let mut limit = if resumed { want.room } else { want.from_start };
+                    let mut keys = deliveries::due_keys(conn, endpoint_id, now, want.resume.as_ref(), limit)?;
+                    if resumed && keys.len() < limit {
+                        resumed = false;
+                        // The end of the due rows: look once from the start, for any row that
+                        // fell due behind the resume point unnoticed.
+                        limit = want.from_start;
+                        keys = deliveries::due_keys(conn, endpoint_id, now, None, limit)?;
+                    }
+                    let found = keys.len();
                     // Claim here, before loading, so only the rows this pass will run are read in full.
-                    let before = mine.len();
-                    mine.extend(ids.into_iter().filter(|id| engine.try_claim(id, endpoint)));
-                    more |= found == *limit && mine.len() > before;
+                    let claimed = engine.claims().claim_in_order(keys, &want.endpoint);
+                    // A full read that claimed nothing found only rows already claimed. After a
+                    // resume point the next pass starts past them, so it may find new ones.
+                    more |= found == limit && (!claimed.is_empty() || resumed);
+                    mine.extend(claimed);
                 }
                 match deliveries::load_due(conn, &mine, now) {
                     Ok(due) => {
@@ -281,7 +327,7 @@ impl DeliveryEngine {
         self.claims().try_take(id, endpoint)
     }
 
-    /// Gives back a claim whose attempt never started.
+    /// Gives back a claim whose attempt never started: its row may still be due.
     fn release_claim(&self, id: &DeliveryId) {
         self.claims().give_back(id, None);
     }
@@ -290,13 +336,13 @@ impl DeliveryEngine {
     fn sent(&self, id: &DeliveryId, endpoint: &Endpoint, bytes: usize) {
         // A pass runs once the endpoint is down to its low water, not after every answer.
         if self.claims().sent(id, endpoint, bytes) {
-            self.wake();
+            self.wake_for_room();
         }
     }
 
     fn release(&self, id: &DeliveryId, endpoint: &Endpoint) {
         if self.claims().give_back(id, Some(endpoint)) {
-            self.wake();
+            self.wake_for_room();
         }
     }
 

@@ -153,23 +153,30 @@ pub fn for_events(conn: &Connection, event_ids: &[EventId]) -> Result<HashMap<Ev
     Ok(grouped)
 }
 
-/// Ids of one endpoint's active deliveries due at `now_ms`, oldest due first. Per endpoint, so
-/// a pass never walks the backlog of an endpoint that is already at its claim cap; only ids,
-/// so looking past rows that are already claimed costs an index walk and no payload copies.
-pub fn due_ids(
+/// Where a delivery sits in its endpoint's due order: its due time, then its id.
+pub type DueKey = (i64, DeliveryId);
+
+/// Keys of one endpoint's deliveries due at `now_ms`, oldest due first, after `after` if given.
+/// Per endpoint, so a pass never walks the backlog of an endpoint that is already at its claim
+/// cap; only keys, so looking past rows that are already claimed costs an index walk and no
+/// payload copies.
+pub fn due_keys(
     conn: &Connection,
     endpoint_id: &EndpointId,
     now_ms: i64,
+    after: Option<&DueKey>,
     limit: usize,
-) -> Result<Vec<DeliveryId>, StoreError> {
+) -> Result<Vec<DueKey>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM deliveries \
+        "SELECT next_attempt_at, id FROM deliveries \
          WHERE endpoint_id = ?1 AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?2 \
-         ORDER BY next_attempt_at LIMIT ?3",
+         AND (next_attempt_at, id) > (?3, ?4) ORDER BY next_attempt_at, id LIMIT ?5",
     )?;
+    let (after_ms, after_id) = after.map_or((i64::MIN, ""), |(at, id)| (*at, id.as_str()));
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows =
-        stmt.query_map(params![endpoint_id.as_str(), now_ms, limit], |row| Ok(DeliveryId::from_db(row.get(0)?)))?;
+    let rows = stmt.query_map(params![endpoint_id.as_str(), now_ms, after_ms, after_id, limit], |row| {
+        Ok((row.get(0)?, DeliveryId::from_db(row.get(1)?)))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

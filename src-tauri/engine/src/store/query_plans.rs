@@ -46,11 +46,14 @@ async fn hot_queries_use_their_indexes() {
                 "attempts_by_delivery",
             );
             // The scheduler: one endpoint's due rows in due order, and its next due time.
-            let due = "SELECT id FROM deliveries WHERE endpoint_id = 'ep_X' AND next_attempt_at IS NOT NULL \
-                 AND next_attempt_at <= 5 ORDER BY next_attempt_at LIMIT 10";
+            let due = "SELECT next_attempt_at, id FROM deliveries WHERE endpoint_id = 'ep_X' \
+                 AND next_attempt_at IS NOT NULL AND next_attempt_at <= 5 AND (next_attempt_at, id) > (1, 'dlv_X') \
+                 ORDER BY next_attempt_at, id LIMIT 10";
             assert_indexed(conn, due, "deliveries_due_by_endpoint");
             assert!(plan(conn, due).contains("COVERING INDEX"), "ids from the index alone: {}", plan(conn, due));
             assert!(!plan(conn, due).contains("TEMP B-TREE"), "no sort: {}", plan(conn, due));
+            // A pass resumes where the last one stopped: the index is entered there, not walked to it.
+            assert!(plan(conn, due).contains("(next_attempt_at,id)>(?,?)"), "a range: {}", plan(conn, due));
             assert_indexed(
                 conn,
                 "SELECT MIN(next_attempt_at) FROM deliveries WHERE endpoint_id = 'ep_X' AND next_attempt_at > 5",
