@@ -245,22 +245,25 @@ impl DeliveryEngine {
                 let mut mine = Vec::new();
                 for want in &wanted {
                     let endpoint_id = &want.endpoint.id;
-                    let mut resumed = want.resume.is_some();
-                    let mut limit = if resumed { want.room } else { want.from_start };
-                    let mut keys = deliveries::due_keys(conn, endpoint_id, now, want.resume.as_ref(), limit)?;
-                    if resumed && keys.len() < limit {
-                        resumed = false;
-                        // The end of the due rows: look once from the start, for any row that
-                        // fell due behind the resume point unnoticed.
-                        limit = want.from_start;
-                        keys = deliveries::due_keys(conn, endpoint_id, now, None, limit)?;
+                    let mut limit = want.room;
+                    let mut found = 0;
+                    let mut claimed = Vec::new();
+                    if let Some(resume) = &want.resume {
+                        let keys = deliveries::due_keys(conn, endpoint_id, now, Some(resume), limit)?;
+                        found = keys.len();
+                        // Claim here, before loading, so only the rows this pass will run are read in full.
+                        claimed = engine.claims().claim_in_order(keys, &want.endpoint);
                     }
-                    let found = keys.len();
-                    // Claim here, before loading, so only the rows this pass will run are read in full.
-                    let claimed = engine.claims().claim_in_order(keys, &want.endpoint);
-                    // A full read that claimed nothing found only rows already claimed. After a
-                    // resume point the next pass starts past them, so it may find new ones.
-                    more |= found == limit && (!claimed.is_empty() || resumed);
+                    if found < limit || claimed.is_empty() {
+                        // No resume point, the end of the due rows, or nothing new after it: read
+                        // from the start, past the rows already claimed, so no row that fell due
+                        // behind the point unnoticed is left there.
+                        limit = want.from_start;
+                        let keys = deliveries::due_keys(conn, endpoint_id, now, None, limit)?;
+                        found = keys.len();
+                        claimed.extend(engine.claims().claim_in_order(keys, &want.endpoint));
+                    }
+                    more |= found == limit && !claimed.is_empty();
                     mine.extend(claimed);
                 }
                 match deliveries::load_due(conn, &mine, now) {
