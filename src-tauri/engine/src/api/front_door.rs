@@ -85,7 +85,7 @@ fn close_if_refused(mut response: Response, has_body: bool) -> Response {
 
 /// Asks for the token where the route needs one, then routes.
 #[derive(Clone)]
-pub struct Gate {
+struct Gate {
     security: Arc<Security>,
     routes: Router,
 }

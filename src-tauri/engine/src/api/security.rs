@@ -89,9 +89,7 @@ impl Security {
             ])
             .max_age(std::time::Duration::from_secs(600))
     }
-}
 
-impl Security {
     /// Refuses a request whose Host is not our loopback address, or whose Origin is foreign.
     pub fn admit(&self, request: &Request) -> Result<(), ApiError> {
         let host = request

@@ -156,7 +156,7 @@ impl Claims {
         let Some(claim) = self.ids.remove(id) else { return false };
         if endpoint.is_none() {
             // The attempt never started, so its row is still due, behind where passes resume.
-            self.resume.remove(&claim.endpoint_id);
+            self.forget_resume_point(&claim.endpoint_id);
         }
         let mut at_low_water = false;
         if let Some(held) = self.per_endpoint.get_mut(&claim.endpoint_id) {
