@@ -194,7 +194,7 @@ impl DeliveryEngine {
                 let event_status = if decision.status == before.status {
                     events::status(conn, &due.event_id)?
                 } else {
-                    events::refresh_status(conn, &due.event_id)?
+                    events::refresh_status_after(conn, &due.event_id, before.status, decision.status)?
                 };
                 let delivery = DeliverySummary {
                     id: id.clone(),
