@@ -50,6 +50,8 @@ pub struct Mode {
     events: u64,
     scale_events: u64,
     footprint_rounds: usize,
+    /// Engine runs per delivery figure, each after a round of its baseline.
+    delivery_rounds: usize,
     memory_rounds: usize,
     memory_events: u64,
 }
@@ -62,6 +64,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             events: args.events.unwrap_or(1_000),
             scale_events: args.events.unwrap_or(100_000),
             footprint_rounds: 1,
+            delivery_rounds: 1,
             memory_rounds: args.memory_rounds.map_or(3, usize::from),
             memory_events: 500,
         }
@@ -72,6 +75,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
             events: args.events.unwrap_or(100_000),
             scale_events: 1_000_000,
             footprint_rounds: 3,
+            delivery_rounds: 3,
             memory_rounds: args.memory_rounds.map_or(10, usize::from),
             memory_events: 5_000,
         }

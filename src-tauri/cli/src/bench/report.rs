@@ -72,6 +72,15 @@ pub fn best(values: &[f64]) -> f64 {
     values.iter().copied().fold(0.0, f64::max)
 }
 
+/// The range of several runs, for a figure that is their best: " (3 runs: 10.2k–11.9k/s)".
+pub fn spread(runs: &[f64]) -> String {
+    if runs.len() < 2 {
+        return String::new();
+    }
+    let low = runs.iter().copied().fold(f64::INFINITY, f64::min);
+    format!(" ({} runs: {:.1}k–{:.1}k/s)", runs.len(), low / 1000.0, best(runs) / 1000.0)
+}
+
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     percentile(&values, 0.5)
