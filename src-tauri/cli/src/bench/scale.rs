@@ -40,9 +40,10 @@ pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
     let index = hooky_engine::store::index_path(&db);
     let bytes = size(&db) + size(&db.with_extension("db-wal")) + size(&index) + size(&index.with_extension("db-wal"));
 
-    // The generator has just written gigabytes the kernel is still writing back, and a commit at
-    // the start waited on that now and then (13–634 ms over seven runs, 14–78 ms once synced): a
-    // start after a normal run of Hooky finds its files long written.
+    // The generator has just written gigabytes the kernel is still writing back, and a write at
+    // the start waits on that (a secret given to each generated endpoint did, until they came
+    // with one: 13–634 ms over seven runs, 14–78 ms once synced). A start after a normal run of
+    // Hooky finds its files long written.
     for file in [&db, &index] {
         std::fs::File::open(file)?.sync_all()?;
     }

@@ -204,6 +204,11 @@ mod tests {
     use crate::store::deliveries;
     use crate::store::test_support::temp_store;
 
+    fn set_delivery_status(conn: &Connection, id: &DeliveryId, status: &str) -> Result<(), StoreError> {
+        conn.execute("UPDATE deliveries SET status = ?2 WHERE id = ?1", params![id.as_str(), status])?;
+        Ok(())
+    }
+
     /// An event's status is its most urgent delivery's: retrying, then pending, then failed
     /// (a cancelled delivery counts as failed), then succeeded; with no delivery, unrouted.
     #[tokio::test]
@@ -227,7 +232,7 @@ mod tests {
                     for status in &rows {
                         let id = DeliveryId::generate();
                         deliveries::insert(conn, &id, &event, &EndpointId::generate(), 0)?;
-                        conn.execute("UPDATE deliveries SET status = ?2 WHERE id = ?1", params![id.as_str(), status])?;
+                        set_delivery_status(conn, &id, status)?;
                     }
                     Ok((refresh_status(conn, &event)?, status(conn, &event)?))
                 })
@@ -260,13 +265,11 @@ mod tests {
                             for status in &statuses {
                                 let id = DeliveryId::generate();
                                 deliveries::insert(conn, &id, &event, &EndpointId::generate(), 0)?;
-                                let sql = "UPDATE deliveries SET status = ?2 WHERE id = ?1";
-                                conn.execute(sql, params![id.as_str(), status.as_str()])?;
+                                set_delivery_status(conn, &id, status.as_str())?;
                                 ids.push(id);
                             }
                             refresh_status(conn, &event)?;
-                            let sql = "UPDATE deliveries SET status = ?2 WHERE id = ?1";
-                            conn.execute(sql, params![ids[0].as_str(), now.as_str()])?;
+                            set_delivery_status(conn, &ids[0], now.as_str())?;
                             let after = refresh_status_after(conn, &event, statuses[0], now)?;
                             let stored = status(conn, &event)?;
                             let recounted = refresh_status(conn, &event)?;
