@@ -254,6 +254,9 @@ describe('Hooky UI', () => {
     const first = await countdown.textContent();
     await until(async () => (await countdown.textContent()) !== first, 'the countdown to tick');
     await page.locator('.lane', { hasText: 'Orders service' }).getByRole('button', { name: /^Attempt 1 \(automatic\) succeeded/ }).click();
+    // The payload's size is what was sent: the same as the request body's, not the indented text's.
+    assert.equal(await page.locator('.payload .size').textContent(), '59 B');
+    await page.getByText('Body · 59 B').first().waitFor(WAIT);
     const file = await shot(page, '06b-event-detail-retrying');
     publish(file, 'event-detail.png');
 
