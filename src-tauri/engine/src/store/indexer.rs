@@ -129,7 +129,7 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
     // Once texts are lost, the recorded progress stays where it was, so the next start
     // reads them back from the main file.
     let mut lost = false;
-    let mut catch_up = match CatchUp::start(conn) {
+    let mut catch_up = match CatchUp::start(conn, writes_from_ms) {
         Ok(catch_up) => Some(catch_up),
         Err(err) => {
             tracing::error!(error = %err, "the search index cannot tell how far it reaches; it catches up at the next start");
@@ -244,41 +244,55 @@ fn record_progress(conn: &Connection, mark: i64) {
     }
 }
 
-/// Reading back the rows of the main file created since the index was last known complete.
+/// Reading back the rows of the main file created since the index was last known complete,
+/// up to the start of this run: rows from then on reach the indexer in batches, and reading
+/// them back too would index them twice.
 struct CatchUp {
     events_from: String,
     attempts_from: String,
+    events_before: String,
+    attempts_before: String,
     indexed: u64,
 }
 
 impl CatchUp {
-    fn start(conn: &Connection) -> Result<Self, StoreError> {
+    fn start(conn: &Connection, writes_from_ms: i64) -> Result<Self, StoreError> {
         let through: i64 = conn.query_row("SELECT indexed_through FROM search_progress", [], |row| row.get(0))?;
+        // Ids are ULIDs, so they sort by the time they were made.
         let bound =
-            |prefix: &str| format!("{prefix}{}", ulid::Ulid::from_parts(u64::try_from(through).unwrap_or(0), 0));
-        Ok(Self { events_from: bound(EventId::PREFIX), attempts_from: bound(AttemptId::PREFIX), indexed: 0 })
+            |prefix: &str, ms: i64| format!("{prefix}{}", ulid::Ulid::from_parts(u64::try_from(ms).unwrap_or(0), 0));
+        Ok(Self {
+            events_from: bound(EventId::PREFIX, through),
+            attempts_from: bound(AttemptId::PREFIX, through),
+            events_before: bound(EventId::PREFIX, writes_from_ms),
+            attempts_before: bound(AttemptId::PREFIX, writes_from_ms),
+            indexed: 0,
+        })
     }
 
     /// Indexes one chunk; false once nothing is left.
     fn step(&mut self, conn: &Connection) -> Result<bool, StoreError> {
         let limit = i64::try_from(MAX_INDEXED_BYTES).unwrap_or(i64::MAX);
-        let (sql, from) = if !self.events_from.is_empty() {
+        let (sql, from, before) = if !self.events_from.is_empty() {
             (
-                "SELECT id, id, substr(payload, 1, ?2) FROM app.events WHERE id >= ?1 ORDER BY id LIMIT ?3",
+                "SELECT id, id, substr(payload, 1, ?2) FROM app.events WHERE id >= ?1 AND id < ?4 ORDER BY id LIMIT ?3",
                 &mut self.events_from,
+                &self.events_before,
             )
         } else {
             (
                 "SELECT a.id, d.event_id, substr(CAST(a.response_body AS TEXT), 1, ?2) FROM app.attempts a \
                  JOIN app.deliveries d ON d.id = a.delivery_id \
-                 WHERE a.id >= ?1 AND length(a.response_body) > 0 ORDER BY a.id LIMIT ?3",
+                 WHERE a.id >= ?1 AND a.id < ?4 AND length(a.response_body) > 0 ORDER BY a.id LIMIT ?3",
                 &mut self.attempts_from,
+                &self.attempts_before,
             )
         };
         let rows: Vec<(String, String, Option<String>)> = {
             let mut stmt = conn.prepare_cached(sql)?;
-            let rows = stmt
-                .query_map(params![&*from, limit, CATCH_UP_CHUNK], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            let rows = stmt.query_map(params![&*from, limit, CATCH_UP_CHUNK, before], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
             rows.collect::<Result<_, _>>()?
         };
         let texts: Vec<(String, String)> = rows
