@@ -124,8 +124,8 @@ mod tests {
     #[tokio::test]
     async fn batches_keep_active_events_and_cascade_and_the_sweep_follows() {
         let (_dir, store) = temp_store();
-        // The start's catch-up reads back every event it finds: on a loaded machine it could run
-        // after the seed and index the seeded rows a second time.
+        // The start's catch-up reads back the events whose ids sort before the start, as these
+        // seeded ones do: on a loaded machine it could run after the seed and index them twice.
         flush_search(&store).await;
         store.write(seed).await.expect("seed");
         store.write_search(seed_search).await.expect("seed the index");
