@@ -65,8 +65,11 @@ pub struct AsRead {
     pub next_attempt_at_ms: Option<i64>,
 }
 
-const DUE_COLUMNS: &str = "d.id, d.event_id, d.endpoint_id, e.event_name, e.payload, d.attempt_count, d.status, \
-     d.auto_attempt_count, d.next_attempt_at";
+const DUE_COLUMNS: &str = concat!(
+    "d.id, d.event_id, d.endpoint_id, e.event_name, ",
+    super::events::event_payload_sql!(""),
+    ", d.attempt_count, d.status, d.auto_attempt_count, d.next_attempt_at"
+);
 
 fn due_from_row(row: &Row<'_>) -> rusqlite::Result<DueDelivery> {
     let status: String = row.get(6)?;

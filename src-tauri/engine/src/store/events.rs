@@ -35,6 +35,25 @@ pub struct EventFilter {
     pub limit: u32,
 }
 
+/// Payloads longer than this (in bytes) are kept in `event_payloads`, out of the event's row.
+/// Up to about this size the row stays within its b-tree page, so the rewrite each status
+/// change costs stays small; past it the rest of the row goes to overflow pages, which SQLite
+/// writes again at each change.
+pub const INLINE_PAYLOAD_MAX: usize = 900;
+
+/// The SQL for the payload of the `events` row named `e`, wherever it is kept. The argument is
+/// the schema prefix of `event_payloads` ("" or "app.").
+macro_rules! event_payload_sql {
+    ($schema:literal) => {
+        concat!(
+            "CASE WHEN e.payload_id IS NULL THEN e.payload ELSE (SELECT p.payload FROM ",
+            $schema,
+            "event_payloads p WHERE p.id = e.payload_id) END"
+        )
+    };
+}
+pub(crate) use event_payload_sql;
+
 pub fn insert(
     conn: &Connection,
     id: &EventId,
@@ -43,11 +62,22 @@ pub fn insert(
     status: EventStatus,
     created_at_ms: i64,
 ) -> Result<(), StoreError> {
+    let (in_row, payload_id) = store_payload(conn, payload)?;
     conn.prepare_cached(
-        "INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (id, event_name, payload, payload_id, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id.as_str(), event_name, payload, status.as_str(), created_at_ms])?;
+    .execute(params![id.as_str(), event_name, in_row, payload_id, status.as_str(), created_at_ms])?;
     Ok(())
+}
+
+/// Stores a long payload in `event_payloads`; returns what the event's row keeps in its
+/// `payload` and `payload_id` columns.
+pub fn store_payload<'a>(conn: &Connection, payload: &'a str) -> Result<(&'a str, Option<i64>), StoreError> {
+    if payload.len() <= INLINE_PAYLOAD_MAX {
+        return Ok((payload, None));
+    }
+    conn.prepare_cached("INSERT INTO event_payloads (payload) VALUES (?1)")?.execute([payload])?;
+    Ok(("", Some(conn.last_insert_rowid())))
 }
 
 /// Recomputes an event's status from its deliveries and returns it.
@@ -137,8 +167,11 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
 }
 
 pub fn get(conn: &Connection, id: &EventId) -> Result<Option<EventRow>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, event_name, status, created_at, payload FROM events WHERE id = ?1")?;
+    let mut stmt = conn.prepare_cached(concat!(
+        "SELECT e.id, e.event_name, e.status, e.created_at, ",
+        event_payload_sql!(""),
+        " FROM events e WHERE e.id = ?1"
+    ))?;
     let mut rows = stmt.query_map([id.as_str()], row_to_event)?;
     Ok(rows.next().transpose()?)
 }

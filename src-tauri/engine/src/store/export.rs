@@ -24,9 +24,13 @@ fn events_after(
     after_id: Option<&str>,
     limit: u32,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let mut sql = String::from("SELECT id, event_name, status, created_at, payload FROM events WHERE 1 = 1");
+    let mut sql = String::from(concat!(
+        "SELECT e.id, e.event_name, e.status, e.created_at, ",
+        super::events::event_payload_sql!(""),
+        " FROM events e WHERE 1 = 1"
+    ));
     let mut args: Vec<Value> = Vec::new();
-    for (clause, value) in [(" AND id >= ?", &range.min_id), (" AND id <= ?", &range.max_id)] {
+    for (clause, value) in [(" AND e.id >= ?", &range.min_id), (" AND e.id <= ?", &range.max_id)] {
         if let Some(value) = value {
             args.push(Value::Text(value.clone()));
             sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
@@ -34,10 +38,10 @@ fn events_after(
     }
     if let Some(after) = after_id {
         args.push(Value::Text(after.to_owned()));
-        sql.push_str(&format!(" AND id > ?{}", args.len()));
+        sql.push_str(&format!(" AND e.id > ?{}", args.len()));
     }
     args.push(Value::Integer(i64::from(limit)));
-    sql.push_str(&format!(" ORDER BY id LIMIT ?{}", args.len()));
+    sql.push_str(&format!(" ORDER BY e.id LIMIT ?{}", args.len()));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |row| {
         let status: String = row.get(2)?;

@@ -275,7 +275,11 @@ impl CatchUp {
         let limit = i64::try_from(MAX_INDEXED_BYTES).unwrap_or(i64::MAX);
         let (sql, from, before) = if !self.events_from.is_empty() {
             (
-                "SELECT id, id, substr(payload, 1, ?2) FROM app.events WHERE id >= ?1 AND id < ?4 ORDER BY id LIMIT ?3",
+                concat!(
+                    "SELECT e.id, e.id, substr(",
+                    super::events::event_payload_sql!("app."),
+                    ", 1, ?2) FROM app.events e WHERE e.id >= ?1 AND e.id < ?4 ORDER BY e.id LIMIT ?3"
+                ),
                 &mut self.events_from,
                 &self.events_before,
             )

@@ -194,6 +194,22 @@ DROP TABLE search_progress;
 DROP INDEX deliveries_due_by_endpoint;
 CREATE INDEX deliveries_due_by_endpoint ON deliveries (endpoint_id, next_attempt_at, id) WHERE next_attempt_at IS NOT NULL;
 "#,
+    r#"
+-- Long payloads live out of their event's row. The row changes whenever the event's status
+-- does, and SQLite writes a changed row whole: a payload of a few KiB (past what a b-tree page
+-- keeps in the row, so in overflow pages) was written again at every change. Short payloads
+-- stay in the row, where they cost least; rows from before this migration keep theirs.
+CREATE TABLE event_payloads (
+    id       INTEGER PRIMARY KEY,
+    payload  TEXT NOT NULL
+) STRICT;
+-- Set when the payload is in `event_payloads`; `events.payload` is then ''.
+ALTER TABLE events ADD COLUMN payload_id INTEGER;
+CREATE TRIGGER events_drop_payload AFTER DELETE ON events WHEN old.payload_id IS NOT NULL
+BEGIN
+    DELETE FROM event_payloads WHERE id = old.payload_id;
+END;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
@@ -253,5 +269,27 @@ mod tests {
             .await
             .expect("schema");
         assert!(!old_table, "the old index table is dropped from the main file");
+    }
+
+    /// A long payload stored in its row before long ones moved out reads back where it is.
+    #[tokio::test]
+    async fn a_long_payload_from_before_the_side_table_reads_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hooky.db");
+        let mut conn = Connection::open(&path).expect("open");
+        migrate_to(&mut conn, MIGRATIONS.len() - 1).expect("the schema before the side table");
+        let payload = format!(r#"{{"note":"{}"}}"#, "x".repeat(5_000));
+        conn.execute(
+            "INSERT INTO events (id, event_name, payload, status, created_at) \
+             VALUES ('evt_01JDQ0000000000000000000AB', 'order.created', ?1, 'unrouted', 0)",
+            [&payload],
+        )
+        .expect("an event");
+        drop(conn);
+
+        let store = Store::open(&path).expect("open and migrate");
+        let id = crate::ids::EventId::from_db("evt_01JDQ0000000000000000000AB".into());
+        let read = store.read(move |conn| crate::store::events::get(conn, &id)).await.expect("read");
+        assert_eq!(read.map(|row| row.payload), Some(payload));
     }
 }
