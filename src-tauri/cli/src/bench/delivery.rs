@@ -14,6 +14,8 @@ use super::{loadgen, Mode};
 use hooky_engine::store::synthetic::backlog;
 
 const SETTLE: Duration = Duration::from_secs(120);
+/// The payload size of the large-payload row: many real webhooks carry a few KiB.
+const LARGE_PAYLOAD_BYTES: usize = 8 * 1024;
 
 /// Each endpoint's in-flight slots: 64 in all, as the direct client's concurrency, but at least 8.
 fn in_flight_per_endpoint(endpoints: usize) -> u32 {
@@ -64,22 +66,22 @@ async fn deliveries_per_second(events: u64, healthy: usize, faulty: bool) -> Res
 
 /// Deliveries/s of a stored backlog of `events` events to `endpoints` endpoints: the delivery
 /// engine alone, from start-up to the last attempt logged, with no triggers competing for the CPU.
-async fn backlog_per_second(events: u64, endpoints: usize) -> Result<f64> {
+async fn backlog_per_second(events: u64, endpoints: usize, payload_bytes: usize) -> Result<f64> {
     let receiver = receiver::start(Behaviour::Ok, false).await?;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("hooky.db");
     let urls = vec![receiver.url.clone(); endpoints];
     let in_flight = in_flight_per_endpoint(endpoints);
-    tokio::task::spawn_blocking(move || backlog(&path, events, &urls, in_flight)).await??;
+    tokio::task::spawn_blocking(move || backlog(&path, events, &urls, in_flight, payload_bytes)).await??;
     let started = Instant::now();
     let engine = BenchEngine::start_in(dir.path()).await?;
     rate_once_delivered(engine, &receiver, events * endpoints as u64, started, true).await
 }
 
-/// One round of the direct client against the receiver, for a ninth of the load time.
-async fn direct_round(mode: &Mode) -> Result<f64> {
+/// One round of the direct client posting `body` to the receiver, for a ninth of the load time.
+async fn direct_round(mode: &Mode, body: &str) -> Result<f64> {
     let receiver = receiver::start(Behaviour::Ok, false).await?;
-    Ok(loadgen::post_for(&receiver.url, Bytes::from(order_event(1)), 64, mode.load_time / 9).await.per_second())
+    Ok(loadgen::post_for(&receiver.url, Bytes::from(body.to_owned()), 64, mode.load_time / 9).await.per_second())
 }
 
 pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
@@ -92,11 +94,11 @@ pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
             // here (as the runtime happens to place its tasks), so one round could halve it.
             let (mut direct, mut engine) = (Vec::new(), Vec::new());
             for _ in 0..mode.delivery_rounds {
-                direct.push(direct_round(mode).await?);
+                direct.push(direct_round(mode, &order_event(1)).await?);
                 engine.push(if triggered {
                     deliveries_per_second(events, endpoints, false).await?
                 } else {
-                    backlog_per_second(events, endpoints).await?
+                    backlog_per_second(events, endpoints, 0).await?
                 });
             }
             let how = if triggered { "triggered and" } else { "from a stored backlog," };
@@ -111,6 +113,7 @@ pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
             );
         }
     }
+    large_payloads(mode, report).await?;
     // Alternating rounds, best against best, for the same reasons as the delivery rows.
     let events = mode.events / 2;
     let (mut alone, mut beside_faults) = (Vec::new(), Vec::new());
@@ -126,6 +129,28 @@ pub async fn run(mode: &Mode, report: &mut Report) -> Result<()> {
         format!("{} alone{}", rate(alone_best), spread(&alone)),
         ratio(beside_best, alone_best),
         "≥ 90 %",
+    );
+    Ok(())
+}
+
+/// Backlog delivery to 1 endpoint with large payloads, against the direct client posting
+/// bodies of the same size.
+async fn large_payloads(mode: &Mode, report: &mut Report) -> Result<()> {
+    let body = format!(r#"{{"note":"{}"}}"#, "x".repeat(LARGE_PAYLOAD_BYTES - r#"{"note":""}"#.len()));
+    let (mut direct, mut engine) = (Vec::new(), Vec::new());
+    for _ in 0..mode.delivery_rounds {
+        direct.push(direct_round(mode, &body).await?);
+        // A fifth of the events: each stored payload is 8 KiB, a file of 160 MB in a full run.
+        engine.push(backlog_per_second(mode.events / 5, 1, LARGE_PAYLOAD_BYTES).await?);
+    }
+    let (direct, per_second) = (best(&direct), best(&engine));
+    report.add(
+        "delivery",
+        &format!("deliveries from a stored backlog, logged, 1 endpoint, {} KiB payloads", LARGE_PAYLOAD_BYTES / 1024),
+        format!("{}{}", rate(per_second), spread(&engine)),
+        format!("{} direct client", rate(direct)),
+        ratio(per_second, direct),
+        "≥ 40 %",
     );
     Ok(())
 }

@@ -146,9 +146,28 @@ pub fn generate(path: &Path, spec: &SyntheticHistory) -> Result<Vec<String>, Sto
     Ok(endpoint_ids)
 }
 
+/// Closes the JSON object in `open` (missing its closing brace), with a `note` of filler
+/// text first if that makes it `bytes` long (a few bytes short of it are left as they are).
+fn pad_json_object(open: &mut String, bytes: usize) {
+    let filler = bytes.saturating_sub(open.len() + r#","note":""}"#.len());
+    if filler > 0 {
+        open.push_str(r#","note":""#);
+        open.extend(std::iter::repeat_n('x', filler));
+        open.push('"');
+    }
+    open.push('}');
+}
+
 /// A backlog: `events` stored events, each with a delivery due now to every endpoint in
 /// `endpoint_urls` (enabled, `max_in_flight` each), as if accepted while delivery was stopped.
-pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight: u32) -> Result<(), StoreError> {
+/// Payloads shorter than `payload_bytes` are padded to that size.
+pub fn backlog(
+    path: &Path,
+    events: u64,
+    endpoint_urls: &[String],
+    max_in_flight: u32,
+    payload_bytes: usize,
+) -> Result<(), StoreError> {
     let mut conn = open_for_bulk(path)?;
     let tx = conn.transaction()?;
     let now_ms = crate::model::time::now_ms();
@@ -160,19 +179,21 @@ pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight
     }
     {
         let mut event =
-            tx.prepare("INSERT INTO events (id, event_name, payload, status, created_at) VALUES (?1, 'order.created', ?2, 'pending', ?3)")?;
+            tx.prepare("INSERT INTO events (id, event_name, payload, payload_id, status, created_at) VALUES (?1, 'order.created', ?2, ?3, 'pending', ?4)")?;
         let mut delivery = tx.prepare(
             "INSERT INTO deliveries (id, event_id, endpoint_id, status, next_attempt_at, created_at, updated_at) \
              VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?4)",
         )?;
         for i in 0..events {
             let event_id = format!("evt_{}", Ulid::from_parts(at, u128::from(i)));
-            let payload = format!(
-                r#"{{"seq":{i},"order_id":"ord_{i:012}","amount_cents":{},"currency":"EUR","items":[{{"sku":"SKU-{:05}","qty":2}}]}}"#,
+            let mut payload = format!(
+                r#"{{"seq":{i},"order_id":"ord_{i:012}","amount_cents":{},"currency":"EUR","items":[{{"sku":"SKU-{:05}","qty":2}}]"#,
                 1000 + i % 9000,
                 i % 99999
             );
-            event.execute(params![event_id, payload, now_ms])?;
+            pad_json_object(&mut payload, payload_bytes);
+            let (in_row, payload_id) = super::events::store_payload(&tx, &payload)?;
+            event.execute(params![event_id, in_row, payload_id, now_ms])?;
             super::indexer::insert_text(&tx, &event_id, &payload)?;
             for (n, endpoint) in endpoint_ids.iter().enumerate() {
                 let delivery_id = format!("dlv_{}", Ulid::from_parts(at, (u128::from(i) << 8) | n as u128));
@@ -184,4 +205,19 @@ pub fn backlog(path: &Path, events: u64, endpoint_urls: &[String], max_in_flight
     tx.execute("UPDATE search_progress SET indexed_through = MAX(indexed_through, ?1)", [now_ms + 1])?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pad_json_object;
+
+    #[test]
+    fn a_padded_payload_is_json_of_the_size_asked() {
+        for (wanted, expected_len) in [(0, 7), (7, 7), (8192, 8192)] {
+            let mut payload = String::from(r#"{"a":1"#);
+            pad_json_object(&mut payload, wanted);
+            assert_eq!(payload.len(), expected_len, "{payload}");
+            assert!(serde_json::from_str::<serde_json::Value>(&payload).is_ok(), "{payload}");
+        }
+    }
 }
