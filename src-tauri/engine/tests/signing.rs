@@ -86,6 +86,9 @@ async fn a_chosen_secret_svix_headers_and_the_envelope() {
     let envelope: Value = serde_json::from_str(body).unwrap();
     assert_eq!(envelope["type"], "user.created");
     assert!(chrono::DateTime::parse_from_rfc3339(envelope["timestamp"].as_str().unwrap()).is_ok());
+    // The log keeps the envelope as sent, not the bare payload.
+    let logged = engine.wait_for_status(text(&event, "id"), "succeeded").await;
+    assert_eq!(logged["deliveries"][0]["attempts"][0]["request"]["body"], body);
 
     let bad =
         engine.api(Method::POST, "/api/v1/endpoints").json(&json!({"url": receiver.url(), "secret": "whsec_short"}));

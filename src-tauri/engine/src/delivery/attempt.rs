@@ -107,7 +107,7 @@ impl DeliveryEngine {
             retry_after: sent.retry_after,
         };
         let clock = self.time_warp_clock();
-        let headers = attempts::EncodedHeaders::of(&sent.request, sent.response.as_ref())?;
+        let encoded = attempts::EncodedColumns::of(&sent.request, sent.response.as_ref(), &due.payload)?;
         let duration_ms = u64::try_from(sent.duration.as_millis()).unwrap_or(u64::MAX);
         // Grouped: the job fails only when the database does (a vanished delivery is Ok(None)).
         self.inner
@@ -169,7 +169,7 @@ impl DeliveryEngine {
                     response: sent.response,
                     error: sent.error,
                 };
-                attempts::insert(conn, &attempt, &due.payload, &headers)?;
+                attempts::insert(conn, &attempt, &encoded)?;
                 if let Some(response) = &attempt.response {
                     search::index(conn, &due.event_id, &response.body)?;
                 }

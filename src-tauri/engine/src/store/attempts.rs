@@ -9,30 +9,28 @@ use crate::ids::{AttemptId, DeliveryId};
 use crate::model::time::from_ms;
 use crate::model::{AttemptError, AttemptOut, AttemptRequest, AttemptResponse, AttemptTrigger, ErrorClass};
 
-/// An attempt's header maps as stored (JSON text), encoded before its write job is queued, so
-/// the single writer thread spends its time on SQL.
-pub struct EncodedHeaders {
-    request: String,
-    response: Option<String>,
+/// The columns of an attempt that take work over its whole size (the header maps as JSON text,
+/// whether the body is the payload), done before its write job is queued, so the single writer
+/// thread spends its time on SQL.
+pub struct EncodedColumns {
+    request_headers: String,
+    response_headers: Option<String>,
+    /// The body is nearly always the payload itself; then only the event keeps a copy.
+    body_is_payload: bool,
 }
 
-impl EncodedHeaders {
-    pub fn of(request: &AttemptRequest, response: Option<&AttemptResponse>) -> Result<Self, StoreError> {
+impl EncodedColumns {
+    pub fn of(request: &AttemptRequest, response: Option<&AttemptResponse>, payload: &str) -> Result<Self, StoreError> {
         Ok(Self {
-            request: serde_json::to_string(&request.headers)?,
-            response: response.map(|r| serde_json::to_string(&r.headers)).transpose()?,
+            request_headers: serde_json::to_string(&request.headers)?,
+            response_headers: response.map(|r| serde_json::to_string(&r.headers)).transpose()?,
+            body_is_payload: request.body == payload,
         })
     }
 }
 
-pub fn insert(
-    conn: &Connection,
-    attempt: &AttemptOut,
-    payload: &str,
-    headers: &EncodedHeaders,
-) -> Result<(), StoreError> {
-    // The body is nearly always the payload itself; keep one copy of it.
-    let request_body = (attempt.request.body != payload).then_some(attempt.request.body.as_str());
+pub fn insert(conn: &Connection, attempt: &AttemptOut, encoded: &EncodedColumns) -> Result<(), StoreError> {
+    let request_body = (!encoded.body_is_payload).then_some(attempt.request.body.as_str());
     let response = attempt.response.as_ref();
     conn.prepare_cached(
         "INSERT INTO attempts (id, delivery_id, number, trigger, succeeded, started_at, duration_ms, request_url, \
@@ -48,10 +46,10 @@ pub fn insert(
         attempt.started_at.timestamp_millis(),
         i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
         attempt.request.url,
-        headers.request,
+        encoded.request_headers,
         request_body,
         response.map(|r| r.status),
-        headers.response,
+        encoded.response_headers,
         response.map(|r| r.body.as_bytes()),
         response.is_some_and(|r| r.body_truncated),
         attempt.error.as_ref().map(|e| e.class.as_str()),
