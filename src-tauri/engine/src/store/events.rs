@@ -39,7 +39,7 @@ pub struct EventFilter {
 /// Up to about this size the row stays within its b-tree page, so the rewrite each status
 /// change costs stays small; past it the rest of the row goes to overflow pages, which SQLite
 /// writes again at each change.
-pub const INLINE_PAYLOAD_MAX: usize = 900;
+const INLINE_PAYLOAD_MAX: usize = 900;
 
 /// The SQL for the payload of the `events` row named `e`, wherever it is kept. The argument is
 /// the schema prefix of `event_payloads` ("" or "app.").
