@@ -279,11 +279,16 @@ describe('Hooky UI', () => {
       ['order.shipped', { order_id: 'ord_1041' }],
       ['order.paid', { order_id: 'ord_1044' }],
     ];
+    // Watched with the pointer over the list: too short to fill its pane, it cannot hold its rows by scrolling, so
+    // the new ones appear at its top, in view, and no pill claims any are hidden.
+    const listBox = await page.getByRole('listbox', { name: 'Events, newest first' }).boundingBox();
+    await page.mouse.move(listBox.x + 200, listBox.y + 20);
     for (const [name, payload] of mix) {
       await trigger(server, name, payload);
       await page.waitForTimeout(120);
     }
     await until(async () => (await page.locator('[role=option]').count()) === 16, 'sixteen rows');
+    assert.equal(await page.locator('.new-pill').count(), 0, 'a pill over a list that shows every row');
     await until(async () => (await page.locator('[role=option][data-status=retrying]').count()) === 2, 'two retrying rows');
     await until(async () => (await page.locator('[role=option][data-status=pending]').count()) === 0, 'no pending rows');
     await page.locator('body').click({ position: { x: 5, y: 5 } });
