@@ -279,16 +279,25 @@ describe('Hooky UI', () => {
       ['order.shipped', { order_id: 'ord_1041' }],
       ['order.paid', { order_id: 'ord_1044' }],
     ];
-    // Watched with the pointer over the list: too short to fill its pane, it cannot hold its rows by scrolling, so
-    // the new ones appear at its top, in view, and no pill claims any are hidden.
+    // Watched with the pointer over the list: though too short to fill its pane, it holds the row under the pointer
+    // still while new events arrive above it, and counts them in its pill; moving off the list shows the newest.
     const listBox = await page.getByRole('listbox', { name: 'Events, newest first' }).boundingBox();
-    await page.mouse.move(listBox.x + 200, listBox.y + 20);
+    const [x, y] = [listBox.x + 200, listBox.y + 34 * 2 + 17];
+    const rowAt = () =>
+      page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[role=option]')?.getAttribute('data-event-id'), [x, y]);
+    await page.mouse.move(x, y);
+    const aimed = await rowAt();
+    assert.ok(aimed, 'no row under the pointer');
     for (const [name, payload] of mix) {
       await trigger(server, name, payload);
       await page.waitForTimeout(120);
     }
+    const pill = () => page.evaluate(() => document.querySelector('.new-pill')?.textContent.trim() ?? null);
+    await until(async () => (await pill()) === '9 new', 'the pill to count 9 new');
+    assert.equal(await rowAt(), aimed, 'the row under the pointer moved as events arrived');
+    await page.mouse.move(listBox.x + 200, listBox.y - 60);
+    await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 5_000 });
     await until(async () => (await page.locator('[role=option]').count()) === 16, 'sixteen rows');
-    assert.equal(await page.locator('.new-pill').count(), 0, 'a pill over a list that shows every row');
     await until(async () => (await page.locator('[role=option][data-status=retrying]').count()) === 2, 'two retrying rows');
     await until(async () => (await page.locator('[role=option][data-status=pending]').count()) === 0, 'no pending rows');
     await page.locator('body').click({ position: { x: 5, y: 5 } });
