@@ -159,6 +159,44 @@ describe('Hooky desktop', () => {
     await shot('05-event-succeeded');
   });
 
+  step('holds the row under the pointer still while events arrive, and shows the newest once it leaves', async () => {
+    const trigger = async (n) => {
+      const res = await fetch(`${baseUrl}/api/v1/webhook_events/trigger`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event_name: `hold.${n}`, payload: { n } }),
+      });
+      assert.equal(res.status, 202);
+      return (await res.json()).id;
+    };
+    const pointerTo = (x, y) =>
+      session.cmd('POST', '/actions', {
+        actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions: [{ type: 'pointerMove', duration: 0, origin: 'viewport', x, y }] }],
+      });
+    const rowAt = (x, y) =>
+      session.execute('return document.elementFromPoint(arguments[0], arguments[1])?.closest("[role=option]")?.getAttribute("data-event-id") ?? null', x, y);
+    const pill = () => session.execute('return document.querySelector(".new-pill")?.textContent.trim() ?? null');
+
+    // The list holds the one event sent so far: far shorter than its pane.
+    await session.waitFor({ css: `[role=option][data-event-id="${eventId}"]` });
+    const { x, y } = await session.execute(
+      'const r = document.querySelector(`[role=option][data-event-id="${arguments[0]}"]`).getBoundingClientRect(); return { x: Math.round(r.x + 200), y: Math.round(r.y + r.height / 2) };',
+      eventId,
+    );
+    await pointerTo(x, y);
+    assert.equal(await rowAt(x, y), eventId);
+    for (const n of [1, 2, 3]) await trigger(n);
+    await until(async () => (await pill()) === '3 new', 'the pill to count 3 new');
+    assert.equal(await rowAt(x, y), eventId, 'the row under the pointer moved as events arrived');
+    await shot('05b-rows-held-under-the-pointer');
+
+    await pointerTo(5, 5);
+    await until(async () => (await pill()) === null, 'the pill to go once the pointer leaves');
+    const newest = await session.execute('return document.querySelector("[role=option]")?.getAttribute("data-event-id")');
+    const body = await api(baseUrl, token(), '/api/v1/events?limit=1');
+    assert.equal(newest, body.data[0].id, 'the newest event is at the top once the pointer left');
+  });
+
   step('notifies from Rust when a delivery fails for good or an endpoint is disabled; the tray follows', async () => {
     const gone = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(410).end()));
     await new Promise((resolve) => gone.listen(0, '127.0.0.1', resolve));
