@@ -19,6 +19,11 @@ pub struct Seen {
     pub ok: u32,
     /// Requests answered with a failure on purpose.
     pub failed: u32,
+    /// The length of the payload's `pad` string, when there is one (a long payload).
+    pub pad_len: Option<usize>,
+    /// Whether a later request of this id carried another body than the first.
+    pub bodies_differ: bool,
+    first_body: Option<Bytes>,
 }
 
 /// How a receiver decides to fail: given the webhook-id, the attempt header and how many
@@ -42,11 +47,18 @@ async fn receive(State(state): State<Arc<ReceiverState>>, headers: HeaderMap, bo
     let id = headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let attempt: u32 =
         headers.get("x-hooky-attempt").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
-    let seq = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["seq"].as_u64());
+    let parsed = serde_json::from_slice::<Value>(&body).ok();
+    let seq = parsed.as_ref().and_then(|v| v["seq"].as_u64());
+    let pad_len = parsed.as_ref().and_then(|v| v["pad"].as_str().map(str::len));
     let fail = {
         let mut seen = state.seen.lock().unwrap_or_else(|p| p.into_inner());
         let entry = seen.entry(id.clone()).or_default();
         entry.seq = entry.seq.or(seq);
+        entry.pad_len = entry.pad_len.or(pad_len);
+        match &entry.first_body {
+            None => entry.first_body = Some(body.clone()),
+            Some(first) => entry.bodies_differ |= *first != body,
+        }
         let before = entry.ok + entry.failed;
         let fail = state.fail.as_ref().is_some_and(|policy| policy(&id, attempt, before));
         if fail {
