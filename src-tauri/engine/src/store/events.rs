@@ -155,7 +155,11 @@ pub fn status(conn: &Connection, id: &EventId) -> Result<EventStatus, StoreError
     Ok(status.as_deref().and_then(EventStatus::parse).unwrap_or(EventStatus::Pending))
 }
 
-fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+/// An event row with its payload, wherever that is kept, as [`row_to_event`] reads it.
+pub(super) const SELECT_EVENT_ROWS: &str =
+    concat!("SELECT e.id, e.event_name, e.status, e.created_at, ", event_payload_sql!(""), " FROM events e");
+
+pub(super) fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
     let status: String = row.get(2)?;
     Ok(EventRow {
         id: EventId::from_db(row.get(0)?),
@@ -167,11 +171,7 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
 }
 
 pub fn get(conn: &Connection, id: &EventId) -> Result<Option<EventRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(concat!(
-        "SELECT e.id, e.event_name, e.status, e.created_at, ",
-        event_payload_sql!(""),
-        " FROM events e WHERE e.id = ?1"
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("{SELECT_EVENT_ROWS} WHERE e.id = ?1"))?;
     let mut rows = stmt.query_map([id.as_str()], row_to_event)?;
     Ok(rows.next().transpose()?)
 }

@@ -3,10 +3,10 @@
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection};
 
-use super::events::EventRow;
+use super::events::{self, EventRow};
 use super::{catchers, deliveries, endpoints, secrets, StoreError};
 use crate::ids::EventId;
-use crate::model::{Catcher, Endpoint, EventOut, EventStatus};
+use crate::model::{Catcher, Endpoint, EventOut};
 
 /// Which events to export: ids bound the time range because ids sort by time.
 #[derive(Debug, Clone, Default)]
@@ -24,11 +24,7 @@ fn events_after(
     after_id: Option<&str>,
     limit: u32,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let mut sql = String::from(concat!(
-        "SELECT e.id, e.event_name, e.status, e.created_at, ",
-        super::events::event_payload_sql!(""),
-        " FROM events e WHERE 1 = 1"
-    ));
+    let mut sql = format!("{} WHERE 1 = 1", events::SELECT_EVENT_ROWS);
     let mut args: Vec<Value> = Vec::new();
     for (clause, value) in [(" AND e.id >= ?", &range.min_id), (" AND e.id <= ?", &range.max_id)] {
         if let Some(value) = value {
@@ -43,16 +39,7 @@ fn events_after(
     args.push(Value::Integer(i64::from(limit)));
     sql.push_str(&format!(" ORDER BY e.id LIMIT ?{}", args.len()));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(args), |row| {
-        let status: String = row.get(2)?;
-        Ok(EventRow {
-            id: EventId::from_db(row.get(0)?),
-            event_name: row.get(1)?,
-            status: EventStatus::parse(&status).unwrap_or(EventStatus::Pending),
-            created_at_ms: row.get(3)?,
-            payload: row.get(4)?,
-        })
-    })?;
+    let rows = stmt.query_map(params_from_iter(args), events::row_to_event)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
