@@ -13,6 +13,10 @@ export async function setEditor(page, text) {
 /** The events-list row of an event. */
 export const row = (page, id) => page.locator(`[role=option][data-event-id="${id}"]`);
 
+/** The id of the event row under the point (x, y) of the page, or null: what a click there would open. */
+export const rowAt = (page, x, y) =>
+  page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[role=option]')?.getAttribute('data-event-id') ?? null, [x, y]);
+
 /** Waits until `fn()` (run in the test) returns truthy, or fails with `what`. */
 export async function until(fn, what, { timeoutMs = 15_000, everyMs = 100 } = {}) {
   const deadline = Date.now() + timeoutMs;

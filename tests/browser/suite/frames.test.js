@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
 import { launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
-import { until } from '../lib/ui.js';
+import { rowAt, until } from '../lib/ui.js';
 
 const RATE = Number(process.env.HOOKY_FRAMES_RATE ?? 1000);
 const IDLE_MS = Number(process.env.HOOKY_FRAMES_IDLE_MS ?? 5000);
@@ -105,10 +105,6 @@ function summarise(deltas) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** The id of the event row at (x, y) in the page, if any. */
-const rowAt = (page, x, y) =>
-  page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[role=option]')?.getAttribute('data-event-id') ?? null, [x, y]);
 
 /** Where a person points at the top row of the list. */
 async function topRowPoint(page) {

@@ -7,7 +7,7 @@ import { api, startHooky, trigger } from '../lib/hooky.js';
 import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { publish, shot, stepper } from '../lib/shots.js';
-import { nav, row, setEditor, until } from '../lib/ui.js';
+import { nav, row, rowAt, setEditor, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
 
@@ -283,10 +283,8 @@ describe('Hooky UI', () => {
     // still while new events arrive above it, and counts them in its pill; moving off the list shows the newest.
     const listBox = await page.getByRole('listbox', { name: 'Events, newest first' }).boundingBox();
     const [x, y] = [listBox.x + 200, listBox.y + 34 * 2 + 17];
-    const rowAt = () =>
-      page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[role=option]')?.getAttribute('data-event-id'), [x, y]);
     await page.mouse.move(x, y);
-    const aimed = await rowAt();
+    const aimed = await rowAt(page, x, y);
     assert.ok(aimed, 'no row under the pointer');
     for (const [name, payload] of mix) {
       await trigger(server, name, payload);
@@ -294,7 +292,7 @@ describe('Hooky UI', () => {
     }
     const pill = () => page.evaluate(() => document.querySelector('.new-pill')?.textContent.trim() ?? null);
     await until(async () => (await pill()) === '9 new', 'the pill to count 9 new');
-    assert.equal(await rowAt(), aimed, 'the row under the pointer moved as events arrived');
+    assert.equal(await rowAt(page, x, y), aimed, 'the row under the pointer moved as events arrived');
     await page.mouse.move(listBox.x + 200, listBox.y - 60);
     await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 5_000 });
     await until(async () => (await page.locator('[role=option]').count()) === 16, 'sixteen rows');
