@@ -77,6 +77,23 @@ impl Server {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// The exit code, stdout and stderr of a client command, whatever its outcome.
+    pub fn cli_output(&self, args: &[&str]) -> (i32, String, String) {
+        let output = self.cli(args);
+        let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+        (output.status.code().unwrap_or(-1), text(output.stdout), text(output.stderr))
+    }
+
+    /// Starts a long-running client command with its stdout and stderr piped.
+    pub fn spawn_cli(&self, args: &[&str]) -> Child {
+        hooky(args)
+            .args(["--listen", &self.listen, "--data-dir", self.data_dir.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn cli_failure(&self, args: &[&str]) -> (i32, String) {
         let output = self.cli(args);
         (output.status.code().unwrap_or(-1), String::from_utf8(output.stderr).unwrap())

@@ -2,6 +2,7 @@
 //! driven over HTTP and through the CLI's own client commands.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod client_commands;
 mod harness;
 mod run_command;
 

@@ -40,6 +40,24 @@ impl Client {
         path: &str,
         body: Option<&impl Serialize>,
     ) -> Result<T> {
+        let response = self.send(method, path, body).await?;
+        let url = response.url().to_string();
+        let bytes = response.bytes().await.context("the answer could not be read")?;
+        let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+        serde_json::from_slice(bytes).with_context(|| format!("unexpected answer from {url}"))
+    }
+
+    /// Opens a streaming GET (the live stream): the answer's head has arrived and was a 2xx.
+    pub async fn open_stream(&self, path: &str) -> Result<reqwest::Response> {
+        self.send(Method::GET, path, None::<&()>).await
+    }
+
+    /// The address the client talks to, such as `http://127.0.0.1:7717`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<&impl Serialize>) -> Result<reqwest::Response> {
         let url = format!("{}{path}", self.base);
         let mut request = self.http.request(method, &url);
         if let Some(token) = &self.token {
@@ -53,12 +71,11 @@ impl Client {
             .await
             .map_err(|err| anyhow!("cannot reach Hooky at {}: {err}; is `hooky serve` running?", self.base))?;
         let status = response.status();
-        let bytes = response.bytes().await.context("the answer could not be read")?;
         if !status.is_success() {
+            let bytes = response.bytes().await.context("the answer could not be read")?;
             bail!(describe_error(status, &bytes));
         }
-        let bytes = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
-        serde_json::from_slice(bytes).with_context(|| format!("unexpected answer from {url}"))
+        Ok(response)
     }
 }
 

@@ -1,4 +1,4 @@
-//! `hooky endpoints add|list`
+//! `hooky endpoints add|list|remove`
 
 use anyhow::Result;
 use clap::Subcommand;
@@ -23,6 +23,18 @@ pub enum EndpointsCommand {
         /// Timeout in milliseconds
         #[arg(long)]
         timeout_ms: Option<u32>,
+        /// Seconds to wait before each retry, e.g. 5,300,1800 (default: the standard schedule)
+        #[arg(long, value_delimiter = ',', value_name = "SECS,...", conflicts_with = "no_retries")]
+        retry_schedule: Option<Vec<u32>>,
+        /// Make one attempt per delivery and never retry
+        #[arg(long)]
+        no_retries: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Delete an endpoint; its past deliveries stay in the event log
+    Remove {
+        id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -35,7 +47,7 @@ pub enum EndpointsCommand {
 
 pub async fn run(command: EndpointsCommand) -> Result<()> {
     match command {
-        EndpointsCommand::Add { url, filters, name, timeout_ms, client: args } => {
+        EndpointsCommand::Add { url, filters, name, timeout_ms, retry_schedule, no_retries, client: args } => {
             let mut body = json!({ "url": url, "name": name });
             if !filters.is_empty() {
                 body["event_filter"] = json!(filters);
@@ -43,12 +55,26 @@ pub async fn run(command: EndpointsCommand) -> Result<()> {
             if let Some(timeout_ms) = timeout_ms {
                 body["timeout_ms"] = json!(timeout_ms);
             }
+            if no_retries {
+                body["retry_schedule"] = json!([]);
+            } else if let Some(schedule) = retry_schedule {
+                body["retry_schedule"] = json!(schedule);
+            }
             let endpoint: Endpoint =
                 Client::new(&args)?.request(Method::POST, "/api/v1/endpoints", Some(&body)).await?;
             if args.json {
                 return output::json(&endpoint);
             }
             println!("{} {} [{}]", endpoint.id, endpoint.url, endpoint.event_filter.join(", "));
+            Ok(())
+        }
+        EndpointsCommand::Remove { id, client: args } => {
+            let path = format!("/api/v1/endpoints/{}", super::events::url_encode(&id));
+            let _: serde_json::Value = Client::new(&args)?.request(Method::DELETE, &path, None::<&()>).await?;
+            if args.json {
+                return output::json(&json!({ "deleted": id }));
+            }
+            println!("{id} removed");
             Ok(())
         }
         EndpointsCommand::List { client: args } => {

@@ -1,9 +1,10 @@
-//! `hooky events list|show`
+//! `hooky events list|show|tail`
 
 use anyhow::Result;
 use clap::Subcommand;
 use hooky_engine::model::{EventOut, EventPage};
 
+use super::describe;
 use crate::client::Client;
 use crate::{output, ClientArgs};
 
@@ -28,6 +29,14 @@ pub enum EventsCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Follow new events, their attempts and retries as they happen (--json: one message a line)
+    Tail {
+        /// Only events whose name matches this pattern (repeatable): order.*, **.failed
+        #[arg(long = "name", value_name = "PATTERN")]
+        patterns: Vec<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 fn query(pairs: &[(&str, Option<String>)]) -> String {
@@ -40,7 +49,7 @@ fn query(pairs: &[(&str, Option<String>)]) -> String {
     }
 }
 
-fn url_encode(text: &str) -> String {
+pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => (b as char).to_string(),
@@ -51,6 +60,7 @@ fn url_encode(text: &str) -> String {
 
 pub async fn run(command: EventsCommand) -> Result<()> {
     match command {
+        EventsCommand::Tail { patterns, client: args } => super::tail::run(patterns, &args).await,
         EventsCommand::List { status, event_name, limit, client: args } => {
             let path = format!(
                 "/api/v1/events{}",
@@ -102,10 +112,7 @@ pub async fn run(command: EventsCommand) -> Result<()> {
                     delivery.summary.status.as_str()
                 );
                 for attempt in &delivery.attempts {
-                    let outcome = match (&attempt.response, &attempt.error) {
-                        (_, None) => format!("ok {}", attempt.response.as_ref().map_or(0, |r| r.status)),
-                        (_, Some(error)) => format!("{}: {}", error.class.as_str(), error.message),
-                    };
+                    let outcome = describe::attempt_outcome(attempt);
                     println!(
                         "  #{} {} {} {} ms  {outcome}",
                         attempt.number,
