@@ -1,5 +1,5 @@
-//! The client commands a CI job or a terminal leans on: `trigger --wait`, `events tail`, and
-//! `endpoints add --retry-schedule|--no-retries` and `endpoints remove`.
+//! The client commands a CI job or a terminal leans on: `trigger --wait`, `events resend`,
+//! `events tail`, and `endpoints add --retry-schedule|--no-retries` and `endpoints remove`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::Child;
@@ -49,6 +49,30 @@ fn trigger_wait_exits_by_the_outcome_of_every_delivery() {
     // Without --wait the trigger's answer is all there is, whatever happens next.
     let (code, _, _) = server.cli_output(&["trigger", "user.deleted"]);
     assert_eq!(code, 0);
+    server.stop_gracefully();
+}
+
+#[test]
+fn events_resend_waits_for_its_new_deliveries_only() {
+    let receiver = Receiver::start(500);
+    let server = Server::start(None);
+    let endpoint = server.cli_json(&["endpoints", "add", &receiver.url(), "--no-retries"]);
+    let endpoint_id = endpoint["id"].as_str().unwrap();
+    let (code, stdout, _) = server.cli_output(&["trigger", "order.created", "--data", r#"{"n": 1}"#, "--wait"]);
+    assert_eq!(code, 1, "{stdout}");
+    let event_id = stdout.split_whitespace().next().unwrap().to_owned();
+
+    // The receiver is fixed: the resend succeeds, whatever became of the first delivery.
+    receiver.set_status(200);
+    let (code, stdout, stderr) = server.cli_output(&["events", "resend", &event_id, "--to", endpoint_id, "--wait"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with(&format!("{event_id} order.created → 1 endpoint(s)")), "{stdout}");
+    assert!(stdout.contains("succeeded after 1 attempt (ok 200") && !stdout.contains("failed"), "{stdout}");
+    assert_eq!(receiver.bodies(), [r#"{"n": 1}"#, r#"{"n": 1}"#]);
+
+    let (code, stderr) = server.cli_failure(&["events", "resend", &event_id, "--to", "ep_01M958Y0HJED6HDYMZNDDQ2ZSK"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is not an enabled endpoint") && stderr.contains("422"), "{stderr}");
     server.stop_gracefully();
 }
 

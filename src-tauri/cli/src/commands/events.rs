@@ -1,10 +1,12 @@
-//! `hooky events list|show|tail`
+//! `hooky events list|show|resend|tail`
 
 use anyhow::Result;
 use clap::Subcommand;
-use hooky_engine::model::{EventOut, EventPage};
+use hooky_engine::model::{EventOut, EventPage, TriggerOut};
+use reqwest::Method;
 
 use super::describe;
+use super::wait::WaitArgs;
 use crate::client::Client;
 use crate::{output, ClientArgs};
 
@@ -26,6 +28,17 @@ pub enum EventsCommand {
     /// Show one event with its deliveries and attempts
     Show {
         id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Send an event again (same webhook-id) to the endpoints that match it now, or to --to
+    Resend {
+        id: String,
+        /// An endpoint to send to (repeatable; default: every enabled endpoint that matches)
+        #[arg(long = "to", value_name = "ENDPOINT_ID")]
+        endpoint_ids: Vec<String>,
+        #[command(flatten)]
+        wait: WaitArgs,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -61,6 +74,13 @@ pub fn url_encode(text: &str) -> String {
 pub async fn run(command: EventsCommand) -> Result<()> {
     match command {
         EventsCommand::Tail { patterns, client: args } => super::tail::run(patterns, &args).await,
+        EventsCommand::Resend { id, endpoint_ids, wait, client: args } => {
+            let client = Client::new(&args)?;
+            let body = (!endpoint_ids.is_empty()).then(|| serde_json::json!({ "endpoint_ids": endpoint_ids }));
+            let path = format!("/api/v1/events/{}/resend", url_encode(&id));
+            let out: TriggerOut = client.request(Method::POST, &path, body.as_ref()).await?;
+            super::wait::report(&client, &out, &wait, args.json).await
+        }
         EventsCommand::List { status, event_name, limit, client: args } => {
             let path = format!(
                 "/api/v1/events{}",

@@ -5,3 +5,4 @@ pub mod run;
 pub mod tail;
 pub mod trigger;
 pub mod verify;
+pub mod wait;
