@@ -46,6 +46,12 @@ fn trigger_wait_exits_by_the_outcome_of_every_delivery() {
     assert_eq!(code, 1);
     assert!(stderr.contains("no enabled endpoint subscribes to nobody.listens"), "{stderr}");
 
+    // A bad timeout is refused before anything is sent.
+    let (code, _, stderr) = server.cli_output(&["trigger", "order.typo", "--wait", "--wait-timeout", "soon"]);
+    assert!(code == 2 && stderr.contains("expected a number of seconds"), "{stderr}");
+    let listed = server.cli_json(&["events", "list", "--name", "order.typo"]);
+    assert_eq!(listed["data"], serde_json::json!([]));
+
     // Without --wait the trigger's answer is all there is, whatever happens next.
     let (code, _, _) = server.cli_output(&["trigger", "user.deleted"]);
     assert_eq!(code, 0);

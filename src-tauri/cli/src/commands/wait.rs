@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use hooky_engine::ids::DeliveryId;
 use hooky_engine::model::{DeliveryStatus, EventOut, TriggerOut};
@@ -19,8 +19,16 @@ pub struct WaitArgs {
     #[arg(long)]
     wait: bool,
     /// With --wait: give up waiting after this many seconds (exit 1)
-    #[arg(long, value_name = "SECS", default_value_t = 30.0, requires = "wait")]
-    wait_timeout: f64,
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds, requires = "wait")]
+    wait_timeout: Duration,
+}
+
+/// Checked before anything is sent, so a typo never leaves an event fired without its wait.
+fn seconds(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| "expected a number of seconds, 0 or more".to_owned())
 }
 
 /// Prints the deliveries `out` started; with `--wait`, their outcomes once they settle, and an
@@ -36,15 +44,13 @@ pub async fn report(client: &Client, out: &TriggerOut, args: &WaitArgs, json: bo
         }
         return Ok(());
     }
-    let wait_for = Duration::try_from_secs_f64(args.wait_timeout)
-        .map_err(|_| anyhow!("--wait-timeout must be a number of seconds"))?;
     if out.deliveries.is_empty() {
         if json {
             output::json(out)?;
         }
         bail!("no enabled endpoint subscribes to {}: nothing was delivered", out.event_name);
     }
-    let (mut event, timed_out) = wait_until_settled(client, out, wait_for).await?;
+    let (mut event, timed_out) = wait_until_settled(client, out, args.wait_timeout).await?;
     let ids = started_ids(out);
     event.deliveries.retain(|d| ids.contains(&d.summary.id));
     if json {
@@ -59,7 +65,8 @@ pub async fn report(client: &Client, out: &TriggerOut, args: &WaitArgs, json: bo
     let total = started.len();
     if timed_out {
         let unsettled = started.iter().filter(|d| !describe::is_settled(d.summary.status)).count();
-        bail!("gave up waiting after {} s: {unsettled} of {total} deliveries not settled", args.wait_timeout);
+        let waited = args.wait_timeout.as_secs_f64();
+        bail!("gave up waiting after {waited} s: {unsettled} of {total} deliveries not settled");
     }
     let succeeded = started.iter().filter(|d| d.summary.status == DeliveryStatus::Succeeded).count();
     if succeeded < total {
