@@ -21,9 +21,9 @@ run: ui
 serve: ui
 	cargo run --release -p hooky-cli -- serve
 
-# The desktop package: target/release/bundle/deb/Hooky_<version>_amd64.deb
+# The desktop package, with the hooky CLI: target/release/bundle/deb/Hooky_<version>_amd64.deb
 deb: ui
-	npm --prefix tests/desktop run deb
+	@bash scripts/deb.sh
 
 test: setup
 	@bash scripts/test.sh
