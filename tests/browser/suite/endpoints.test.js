@@ -1,9 +1,15 @@
 // Managing endpoints in the UI against a real `hooky serve`: health figures
 // from real deliveries, the settings screen, and an endpoint edited (filter
-// preview, secret rotation), disabled and deleted after confirming.
+// preview, secret rotation), disabled and deleted after confirming. The
+// terminal commands the settings screen offers are run as shown.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { api, startHooky, trigger } from '../lib/hooky.js';
+import { promisify } from 'node:util';
+import { api, hookyBin, startHooky, trigger } from '../lib/hooky.js';
 import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { shot, stepper } from '../lib/shots.js';
@@ -76,6 +82,20 @@ describe('Endpoint management', () => {
     assert.ok(!tokenShown?.includes(server.token), 'the token is shown unmasked');
     await page.getByText(server.baseUrl, { exact: true }).first().waitFor(WAIT);
     await shot(page, '10-settings');
+
+    // The terminal commands work as shown: their environment line, then a trigger that waits.
+    const shown = (await page.locator('section[aria-labelledby="s-cli"] pre').textContent()) ?? '';
+    const lines = shown.split('\n');
+    assert.ok(lines[0].startsWith('export HOOKY_LISTEN='), shown);
+    const bin = mkdtempSync(path.join(tmpdir(), 'hooky-cli-'));
+    symlinkSync(hookyBin(), path.join(bin, 'hooky'));
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    for (const name of ['HOOKY_LISTEN', 'HOOKY_DATA_DIR', 'HOOKY_TOKEN']) delete env[name];
+    // Asynchronous: the receiver answering the delivery runs in this process.
+    const script = [lines[0], lines.find((line) => line.startsWith('hooky trigger'))].join('\n');
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { env, timeout: 30_000 });
+    rmSync(bin, { recursive: true, force: true });
+    assert.match(stdout, /order\.created → 1 endpoint\(s\)\n {2}dlv_\w+ to http:\/\/127\.0\.0\.1:\d+\S*: succeeded after 1 attempt/);
   });
 
   step('edits an endpoint, previewing its filter and rotating its secret', async () => {

@@ -27,3 +27,14 @@ export function triggerCurl(triggerUrl: string, eventName: string, payload: stri
   if (token) headers['authorization'] = `Bearer ${token}`;
   return curlCommand(triggerUrl, headers, JSON.stringify({ event_name: eventName, payload: JSON.parse(payload) }));
 }
+
+/** The `hooky` CLI commands that follow this engine's events and fire one with `--wait`. The
+ * CLI finds the address and the token's data dir in its environment. */
+export function hookyCommands(baseUrl: string, dataDir: string): string {
+  const listen = baseUrl.replace(/^https?:\/\//, '');
+  return [
+    `export HOOKY_LISTEN=${shellQuote(listen)} HOOKY_DATA_DIR=${shellQuote(dataDir)}`,
+    'hooky events tail',
+    `hooky trigger order.created --data ${shellQuote('{"id":1,"status":"paid"}')} --wait`,
+  ].join('\n');
+}
