@@ -100,12 +100,33 @@ async fn a_redirect_is_a_failure_and_is_not_followed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_connection_is_class_connect() {
     let engine = TestEngine::start().await;
-    let url = format!("http://127.0.0.1:{}/hook", closed_port());
+    let port = closed_port();
+    let url = format!("http://127.0.0.1:{port}/hook");
     let failed = single_failed_delivery(&engine, json!({"url": url, "timeout_ms": 1000, "retry_schedule": []})).await;
     let attempt = only_attempt(&failed);
     assert_eq!(attempt["error"]["class"], "connect", "{attempt:#}");
     assert_eq!(attempt["response"], json!(null));
-    assert!(!text(&attempt["error"], "message").is_empty());
+    let expected = format!("connection refused: nothing is listening at 127.0.0.1:{port} (is the receiver running?)");
+    assert_eq!(text(&attempt["error"], "message"), expected);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_hangs_up_without_answering_is_class_connect() {
+    let engine = TestEngine::start().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("address"));
+    // Reads the request, then closes the connection without a word.
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let _ = std::io::Read::read(&mut stream, &mut [0; 4096]);
+        }
+    });
+    let failed = single_failed_delivery(&engine, json!({"url": url, "timeout_ms": 5000, "retry_schedule": []})).await;
+    let attempt = only_attempt(&failed);
+    assert_eq!(attempt["error"]["class"], "connect", "{attempt:#}");
+    assert_eq!(text(&attempt["error"], "message"), "the receiver closed the connection before answering");
     engine.shutdown().await;
 }
 

@@ -208,5 +208,27 @@ fn classify(err: &reqwest::Error) -> AttemptError {
     } else {
         ErrorClass::Connect
     };
+    if class != ErrorClass::Connect {
+        return AttemptError { class, message };
+    }
+    // The two failures a local receiver most often meets, in plain words: the chain of a
+    // refused connection runs to four clauses and never says which address was tried.
+    let refused = io_error_kinds(err).any(|kind| kind == std::io::ErrorKind::ConnectionRefused);
+    let message = if refused {
+        let at = err.url().map_or_else(String::new, |url| {
+            format!(" at {}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+        });
+        format!("connection refused: nothing is listening{at} (is the receiver running?)")
+    } else if lower.contains("connection closed before message completed") {
+        "the receiver closed the connection before answering".to_owned()
+    } else {
+        message
+    };
     AttemptError { class, message }
+}
+
+/// The kinds of the I/O errors in the chain of causes.
+fn io_error_kinds(err: &reqwest::Error) -> impl Iterator<Item = std::io::ErrorKind> + '_ {
+    std::iter::successors(std::error::Error::source(err), |cause| cause.source())
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>().map(std::io::Error::kind))
 }
