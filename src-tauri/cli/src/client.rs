@@ -88,3 +88,13 @@ fn describe_error(status: StatusCode, body: &[u8]) -> String {
         Err(_) => format!("Hooky answered HTTP {status}"),
     }
 }
+
+/// Percent-encodes a query value or a path segment.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -7,7 +7,7 @@ use hooky_engine::model::Endpoint;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::client::Client;
+use crate::client::{url_encode, Client};
 use crate::{output, ClientArgs};
 
 #[derive(Subcommand, Debug)]
@@ -69,7 +69,7 @@ pub async fn run(command: EndpointsCommand) -> Result<()> {
             Ok(())
         }
         EndpointsCommand::Remove { id, client: args } => {
-            let path = format!("/api/v1/endpoints/{}", super::events::url_encode(&id));
+            let path = format!("/api/v1/endpoints/{}", url_encode(&id));
             let _: serde_json::Value = Client::new(&args)?.request(Method::DELETE, &path, None::<&()>).await?;
             if args.json {
                 return output::json(&json!({ "deleted": id }));

@@ -7,7 +7,7 @@ use reqwest::Method;
 
 use super::describe;
 use super::wait::WaitArgs;
-use crate::client::Client;
+use crate::client::{url_encode, Client};
 use crate::{output, ClientArgs};
 
 #[derive(Subcommand, Debug)]
@@ -60,15 +60,6 @@ fn query(pairs: &[(&str, Option<String>)]) -> String {
     } else {
         format!("?{}", parts.join("&"))
     }
-}
-
-pub fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b':' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub async fn run(command: EventsCommand) -> Result<()> {
