@@ -185,3 +185,20 @@ fn events_tail_follows_matching_events_as_they_happen() {
     };
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn events_tail_names_the_retries_of_events_from_before_it_started() {
+    let broken = Receiver::start(500);
+    let server = Server::start(None);
+    server.cli_json(&["endpoints", "add", &broken.url(), "--filter", "order.*", "--retry-schedule", "2"]);
+    let id = server.cli_json(&["trigger", "order.created"])["id"].as_str().unwrap().to_owned();
+    server.wait_for_event(&id, |event| event["status"] == "retrying");
+
+    // The tail never saw the event created, yet its filter and its lines know the name.
+    let (mut tail, lines, _) = follow(&server, &["events", "tail", "--name", "order.*"]);
+    let seen = lines.until(|line| line.contains(" #2 "));
+    assert!(seen.last().unwrap().contains(&format!("order.created  {id}  #2 {}  status:", broken.url())), "{seen:#?}");
+    tail.kill().unwrap();
+    tail.wait().unwrap();
+    server.stop_gracefully();
+}

@@ -9,7 +9,7 @@ use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use hooky_engine::ids::EventId;
 use hooky_engine::model::filter::{matches_any, validate_filter};
-use hooky_engine::model::{AttemptOut, DeliveryStatus, DeliverySummary, EventSummary};
+use hooky_engine::model::{AttemptOut, DeliveryStatus, DeliverySummary, EventOut, EventSummary};
 use serde::Deserialize;
 
 use super::describe;
@@ -35,7 +35,7 @@ pub async fn run(patterns: Vec<String>, args: &ClientArgs) -> Result<()> {
     let client = Client::new(args)?;
     let response = client.open_stream("/api/v1/stream").await?;
     let mut messages = response.bytes_stream().eventsource();
-    let mut tail = Tail { patterns, json: args.json, names: HashMap::new() };
+    let mut tail = Tail { client: &client, patterns, json: args.json, names: HashMap::new() };
     while let Some(message) = messages.next().await {
         let message = message.context("the live stream broke off")?;
         match message.event.as_str() {
@@ -45,7 +45,7 @@ pub async fn run(patterns: Vec<String>, args: &ClientArgs) -> Result<()> {
             "event.created" | "delivery.updated" | "attempt.created" => {
                 let change: Change = serde_json::from_str(&message.data)
                     .with_context(|| format!("unexpected {} message from Hooky", message.event))?;
-                tail.show(&change, &message.data);
+                tail.show(&change, &message.data).await;
             }
             _ => {}
         }
@@ -53,28 +53,24 @@ pub async fn run(patterns: Vec<String>, args: &ClientArgs) -> Result<()> {
     bail!("the live stream ended: Hooky stopped")
 }
 
-struct Tail {
+struct Tail<'a> {
+    client: &'a Client,
     patterns: Vec<String>,
     json: bool,
     names: HashMap<EventId, String>,
 }
 
-impl Tail {
-    fn show(&mut self, change: &Change, raw: &str) {
+impl Tail<'_> {
+    async fn show(&mut self, change: &Change, raw: &str) {
         let event_id = match change {
             Change::EventCreated { event } => {
-                if self.names.len() >= NAMES_KEPT {
-                    self.names.clear();
-                }
-                self.names.insert(event.id.clone(), event.event_name.clone());
+                self.remember(&event.id, &event.event_name);
                 &event.id
             }
             Change::DeliveryUpdated { event_id, .. } | Change::AttemptCreated { event_id, .. } => event_id,
         };
-        let name = self.names.get(event_id).map(String::as_str);
-        // A retry of an event from before the tail started has no known name: with a filter,
-        // it cannot be shown to match.
-        if !self.patterns.is_empty() && !name.is_some_and(|name| matches_any(&self.patterns, name)) {
+        let name = self.name_of(event_id).await;
+        if !self.patterns.is_empty() && !name.as_deref().is_some_and(|name| matches_any(&self.patterns, name)) {
             return;
         }
         if self.json {
@@ -82,8 +78,26 @@ impl Tail {
             return;
         }
         if let Some((at, what)) = describe_change(change) {
-            println!("{}  {}  {event_id}  {what}", local_time(at), name.unwrap_or("?"));
+            println!("{}  {}  {event_id}  {what}", local_time(at), name.as_deref().unwrap_or("?"));
         }
+    }
+
+    fn remember(&mut self, id: &EventId, name: &str) {
+        if self.names.len() >= NAMES_KEPT {
+            self.names.clear();
+        }
+        self.names.insert(id.clone(), name.to_owned());
+    }
+
+    /// The event's name: seen at its creation, or asked of Hooky for a retry of an event from
+    /// before the tail started (None if it is gone).
+    async fn name_of(&mut self, id: &EventId) -> Option<String> {
+        if let Some(name) = self.names.get(id) {
+            return Some(name.clone());
+        }
+        let event: EventOut = self.client.get(&format!("/api/v1/events/{id}")).await.ok()?;
+        self.remember(id, &event.event_name);
+        Some(event.event_name)
     }
 }
 
