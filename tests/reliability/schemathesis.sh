@@ -2,7 +2,8 @@
 # Schemathesis (from PyPI) against the OpenAPI document of a running `hooky serve`:
 # generated valid and invalid requests on every operation (the live stream excepted),
 # checking that no answer is a server error and that every documented answer matches
-# its schema.
+# its schema. Operations with an id in their path get the ids of seeded resources
+# (schemathesis_seed.py), so their cases reach past the lookup.
 #
 #   tests/reliability/schemathesis.sh            short: 50 examples per operation (about a minute)
 #   HOOKY_FULL=1 tests/reliability/schemathesis.sh   500 examples per operation, stateful phase too
@@ -78,14 +79,17 @@ cat <&3 >/dev/null &
 base="${banner##*listening on }"
 base="${base%%/}"
 echo "==> schemathesis $version against $base (seed $seed, $examples examples per operation, phases $phases)"
+# Real ids for the operations with an id in their path, or they would only ever answer 404.
+"$venv/bin/python" "$root/tests/reliability/schemathesis_seed.py" "$base" "$token" "$work/schemathesis.toml"
 
 status=0
 # Schemathesis keeps a cache (e.g. failures to replay first) in .schemathesis/ of the current dir.
 mkdir -p "$target_dir/schemathesis"
 cd "$target_dir/schemathesis"
 # The hooks keep generated catcher scripts from hanging past the request timeout.
+HOOKY_SEED_BASE="$base" HOOKY_SEED_TOKEN="$token" HOOKY_SEED_IDS="$(cat "$work/schemathesis.toml.ids")" \
 SCHEMATHESIS_HOOKS="$root/tests/reliability/schemathesis_hooks.py" \
-"$venv/bin/schemathesis" run "$base/api/openapi.json" \
+"$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$base/api/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,response_schema_conformance \
   --exclude-path /api/v1/stream \
