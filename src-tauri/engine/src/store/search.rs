@@ -119,10 +119,15 @@ pub(super) fn hand_off(indexer: &SyncSender<Message>) {
 }
 
 /// Turns what a person typed into an FTS5 query: every word must appear, as typed.
-/// Quoting each word keeps FTS5 operators and punctuation from being a syntax error.
+/// Quoting each word keeps FTS5 operators and punctuation from being a syntax error. A NUL
+/// separates words too: FTS5 reads the query as a C string, so a NUL inside a quoted word
+/// would end the query there ("unterminated string").
 pub fn fts_query(typed: &str) -> Option<String> {
-    let words: Vec<String> =
-        typed.split_whitespace().map(|word| format!("\"{}\"", word.replace('"', "\"\""))).collect();
+    let words: Vec<String> = typed
+        .split(|c: char| c.is_whitespace() || c == '\0')
+        .filter(|word| !word.is_empty())
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 
@@ -273,5 +278,17 @@ mod tests {
         assert_eq!(fts_query("  "), None);
         assert_eq!(fts_query("cus_42 paid").as_deref(), Some("\"cus_42\" \"paid\""));
         assert_eq!(fts_query(r#"a"b OR"#).as_deref(), Some("\"a\"\"b\" \"OR\""));
+        assert_eq!(fts_query("a\0b").as_deref(), Some("\"a\" \"b\""));
+        assert_eq!(fts_query("\0"), None);
+    }
+
+    /// Found by Schemathesis: `q=a%00b` was a 500 ("unterminated string").
+    #[tokio::test]
+    async fn a_nul_in_the_typed_words_is_a_separator_not_an_error() {
+        let (_dir, store) = temp_store();
+        let id = add_event(&store, r#"{"customer":"ada","city":"paris"}"#).await;
+        flush_search(&store).await;
+        let found = store.read(|conn| matches(conn, "ada\0paris")).await.expect("a NUL does not break the query");
+        assert_eq!(found, vec![id.to_string()]);
     }
 }
