@@ -12,11 +12,14 @@ event log or a generated retention limit may delete that event during the run, s
 are swapped for an event that exists at the time of the call (one is triggered if none does).
 """
 
-import json
 import os
-import urllib.request
+import sys
 
 import schemathesis
+
+# Schemathesis loads this file by path; its sibling, the seed script, holds the API call.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from schemathesis_seed import call  # noqa: E402
 
 MAX_FUZZED_DELAY_MS = 1000
 
@@ -46,14 +49,7 @@ DELIVERY_PATHS = ("/api/v1/deliveries/{id}/retry", "/api/v1/deliveries/{id}/canc
 
 
 def _api(method, path, body=None):
-    base, token = os.environ["HOOKY_SEED_BASE"], os.environ["HOOKY_SEED_TOKEN"]
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
+    return call(os.environ["HOOKY_SEED_BASE"], os.environ["HOOKY_SEED_TOKEN"], method, path, body)
 
 
 def _live_event():
