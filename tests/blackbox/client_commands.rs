@@ -1,5 +1,5 @@
 //! The client commands a CI job or a terminal leans on: `trigger --wait`, `events resend`,
-//! `events tail`, and `endpoints add --retry-schedule|--no-retries` and `endpoints remove`.
+//! `events tail`, and `endpoints add --retry-schedule|--no-retries|-k` and `endpoints remove`.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::Child;
@@ -24,6 +24,9 @@ fn trigger_wait_exits_by_the_outcome_of_every_delivery() {
     // A second endpoint answers 500 and never retries: the wait ends after its one attempt.
     let no_retries = server.cli_json(&["endpoints", "add", &broken.url(), "--filter", "order.*", "--no-retries"]);
     assert_eq!(no_retries["retry_schedule"], serde_json::json!([]));
+    assert_eq!(no_retries["verify_tls"], true, "certificates are checked unless asked otherwise");
+    let insecure = server.cli_json(&["endpoints", "add", "https://127.0.0.1:9/hook", "--filter", "none.*", "-k"]);
+    assert_eq!(insecure["verify_tls"], false, "-k accepts any certificate, as with curl");
     let (code, stdout, stderr) = server.cli_output(&["trigger", "order.paid", "--wait"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains("succeeded after 1 attempt (ok 200"), "{stdout}");

@@ -1,6 +1,6 @@
 // Managing endpoints in the UI against a real `hooky serve`: health figures
 // from real deliveries, the settings screen, and an endpoint edited (filter
-// preview, secret rotation), disabled and deleted after confirming. The
+// preview, secret rotation, the TLS check), disabled and deleted after confirming. The
 // terminal commands the settings screen offers are run as shown.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -119,11 +119,16 @@ describe('Endpoint management', () => {
     }, 'the rotation to reach the API');
     await until(async () => (await page.getByLabel('Signing secret', { exact: true }).textContent()) === rotated, 'the rotated secret to show');
     await page.getByRole('button', { name: 'Hide' }).click();
+    // Certificates are checked unless the endpoint turns it off (a self-signed local receiver).
+    const checkTls = page.getByRole('checkbox', { name: "Check the receiver's TLS certificate" });
+    assert.equal(await checkTls.isChecked(), true);
+    await checkTls.uncheck();
     await shot(page, '11-endpoint-edit');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor(WAIT);
     const { body } = await api(server, 'GET', `/api/v1/endpoints/${ledgerId}`);
     assert.deepEqual(body.event_filter, ['payment.*', 'order.refunded']);
+    assert.equal(body.verify_tls, false);
   });
 
   step('disables an endpoint, and deletes it after confirming', async () => {

@@ -29,6 +29,9 @@ pub enum EndpointsCommand {
         /// Make one attempt per delivery and never retry
         #[arg(long)]
         no_retries: bool,
+        /// Accept any TLS certificate from an https:// receiver, e.g. a self-signed one (as curl -k)
+        #[arg(long, short = 'k')]
+        insecure: bool,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -47,7 +50,16 @@ pub enum EndpointsCommand {
 
 pub async fn run(command: EndpointsCommand) -> Result<()> {
     match command {
-        EndpointsCommand::Add { url, filters, name, timeout_ms, retry_schedule, no_retries, client: args } => {
+        EndpointsCommand::Add {
+            url,
+            filters,
+            name,
+            timeout_ms,
+            retry_schedule,
+            no_retries,
+            insecure,
+            client: args,
+        } => {
             let mut body = json!({ "url": url, "name": name });
             if !filters.is_empty() {
                 body["event_filter"] = json!(filters);
@@ -59,6 +71,9 @@ pub async fn run(command: EndpointsCommand) -> Result<()> {
                 body["retry_schedule"] = json!([]);
             } else if let Some(schedule) = retry_schedule {
                 body["retry_schedule"] = json!(schedule);
+            }
+            if insecure {
+                body["verify_tls"] = json!(false);
             }
             let endpoint: Endpoint =
                 Client::new(&args)?.request(Method::POST, "/api/v1/endpoints", Some(&body)).await?;

@@ -40,6 +40,7 @@ pub struct ExportedEndpoint {
     pub headers: BTreeMap<String, String>,
     pub header_style: HeaderStyle,
     pub payload_format: PayloadFormat,
+    pub verify_tls: bool,
     pub auto_disable: AutoDisable,
     /// The current signing secret; only with `include_secrets=true`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +98,7 @@ impl ExportedEndpoint {
             headers: endpoint.headers,
             header_style: endpoint.header_style,
             payload_format: endpoint.payload_format,
+            verify_tls: endpoint.verify_tls,
             auto_disable: endpoint.auto_disable,
             secret,
         }

@@ -190,6 +190,7 @@ impl Catchers {
             headers: Default::default(),
             header_style: None,
             payload_format: None,
+            verify_tls: None,
             auto_disable: None,
             secret: None,
         };

@@ -57,7 +57,7 @@ impl DeliveryEngine {
     ) -> Option<(DeliveryStatus, bool)> {
         let slot = self.inner.limits.acquire(endpoint).await?;
         let sent = sender::send(
-            &self.inner.client,
+            &self.inner.clients,
             Outgoing {
                 endpoint,
                 event_id: due.event_id.as_str(),

@@ -9,6 +9,7 @@
 
 mod attempt;
 mod claims;
+pub mod clients;
 mod limits;
 mod manual;
 #[cfg(test)]
@@ -47,7 +48,7 @@ const IDLE_SLEEP: Duration = Duration::from_secs(3600);
 struct Inner {
     store: Store,
     bus: Bus,
-    client: reqwest::Client,
+    clients: clients::Clients,
     wake: Notify,
     claims: Mutex<Claims>,
     limits: limits::Limits,
@@ -89,7 +90,7 @@ impl DeliveryEngine {
             inner: Arc::new(Inner {
                 store,
                 bus,
-                client: sender::build_client()?,
+                clients: clients::Clients::new()?,
                 wake: Notify::new(),
                 claims: Mutex::new(Claims::default()),
                 limits: limits::Limits::default(),

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, USER_AGENT};
 
+use super::clients::Clients;
 use super::retry::parse_retry_after;
 use crate::http_text::{self, error_chain, header_text};
 use crate::model::{AttemptError, AttemptRequest, AttemptResponse, Endpoint, ErrorClass, HeaderStyle, PayloadFormat};
@@ -11,18 +12,6 @@ use crate::signing;
 
 /// How much of a response body is kept (and read): 64 KiB.
 pub const RESPONSE_BODY_CAP: usize = 64 * 1024;
-
-pub fn build_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        // Redirects count as failures and are never followed.
-        .redirect(reqwest::redirect::Policy::none())
-        // A local tool talks to local receivers; a system proxy would only get in the way.
-        .no_proxy()
-        .tcp_nodelay(true)
-        .pool_idle_timeout(Duration::from_secs(30))
-        .user_agent(format!("Hooky/{}", env!("CARGO_PKG_VERSION")))
-        .build()
-}
 
 /// What to send.
 pub struct Outgoing<'a> {
@@ -121,7 +110,8 @@ pub fn request_headers(outgoing: &Outgoing<'_>, body: &str, timestamp: i64) -> H
     headers
 }
 
-pub async fn send(client: &reqwest::Client, outgoing: Outgoing<'_>) -> Sent {
+pub async fn send(clients: &Clients, outgoing: Outgoing<'_>) -> Sent {
+    let client = clients.for_endpoint(outgoing.endpoint);
     let started_at = SystemTime::now();
     let timestamp =
         started_at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
@@ -208,6 +198,9 @@ fn classify(err: &reqwest::Error) -> AttemptError {
     } else {
         ErrorClass::Connect
     };
+    if class == ErrorClass::Tls {
+        return AttemptError { class, message: tls_message(message) };
+    }
     if class != ErrorClass::Connect {
         return AttemptError { class, message };
     }
@@ -225,6 +218,21 @@ fn classify(err: &reqwest::Error) -> AttemptError {
         message
     };
     AttemptError { class, message }
+}
+
+/// A certificate the client would not accept (rustls: "invalid peer certificate: UnknownIssuer")
+/// is what a local https receiver most often meets; say what to do about it.
+fn tls_message(chain: String) -> String {
+    const MARK: &str = "invalid peer certificate";
+    match chain.find(MARK) {
+        Some(at) => format!(
+            "the receiver's TLS certificate is not trusted ({}); for a local receiver with a self-signed \
+             certificate, turn off the endpoint's certificate check (verify_tls; \"Check the receiver's TLS \
+             certificate\" in its settings), or add its CA to the system's trust store",
+            chain[at..].trim_end()
+        ),
+        None => chain,
+    }
 }
 
 /// The kinds of the I/O errors in the chain of causes.

@@ -56,6 +56,10 @@ pub struct Endpoint {
     pub headers: BTreeMap<String, String>,
     pub header_style: HeaderStyle,
     pub payload_format: PayloadFormat,
+    /// Whether an `https://` receiver's certificate must be valid and trusted (the system's
+    /// store and the public roots). Off, any certificate is accepted: for a local receiver
+    /// with a self-signed one.
+    pub verify_tls: bool,
     /// When Hooky turns the endpoint off by itself.
     pub auto_disable: AutoDisable,
     pub created_at: DateTime<Utc>,
@@ -90,6 +94,8 @@ pub struct EndpointIn {
     pub headers: BTreeMap<String, String>,
     pub header_style: Option<HeaderStyle>,
     pub payload_format: Option<PayloadFormat>,
+    /// True unless given: check the receiver's TLS certificate.
+    pub verify_tls: Option<bool>,
     pub auto_disable: Option<AutoDisable>,
     /// A `whsec_…` secret to sign with; one is generated when absent.
     pub secret: Option<String>,
@@ -116,6 +122,7 @@ pub struct EndpointPatch {
     pub headers: Option<BTreeMap<String, String>>,
     pub header_style: Option<HeaderStyle>,
     pub payload_format: Option<PayloadFormat>,
+    pub verify_tls: Option<bool>,
     pub auto_disable: Option<AutoDisable>,
 }
 
@@ -146,6 +153,7 @@ impl Endpoint {
             headers: input.headers,
             header_style: input.header_style.unwrap_or_default(),
             payload_format: input.payload_format.unwrap_or_default(),
+            verify_tls: input.verify_tls.unwrap_or(true),
             auto_disable: input.auto_disable.unwrap_or_default(),
             created_at: now,
             updated_at: now,
@@ -204,6 +212,9 @@ impl Endpoint {
         }
         if let Some(format) = patch.payload_format {
             next.payload_format = format;
+        }
+        if let Some(verify) = patch.verify_tls {
+            next.verify_tls = verify;
         }
         if let Some(policy) = patch.auto_disable {
             next.auto_disable = policy;
@@ -303,6 +314,7 @@ mod tests {
             headers: BTreeMap::new(),
             header_style: None,
             payload_format: None,
+            verify_tls: None,
             auto_disable: None,
             secret: None,
         }

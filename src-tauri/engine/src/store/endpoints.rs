@@ -9,7 +9,7 @@ use crate::model::time::{from_ms, now_ms};
 use crate::model::{Endpoint, HeaderStyle, PayloadFormat};
 
 const COLUMNS: &str = "id, url, name, description, event_filter, enabled, disabled_reason, timeout_ms, \
-     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at, header_style, payload_format, auto_disable";
+     retry_schedule, max_in_flight, rate_limit_per_s, headers, created_at, updated_at, header_style, payload_format, auto_disable, verify_tls";
 
 fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
     let json = |index: usize| -> Result<String, StoreError> { Ok(row.get::<_, String>(index)?) };
@@ -31,6 +31,7 @@ fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
         header_style: HeaderStyle::from_db(&row.get::<_, String>(14)?),
         payload_format: PayloadFormat::from_db(&row.get::<_, String>(15)?),
         auto_disable: serde_json::from_str(&json(16)?)?,
+        verify_tls: row.get(17)?,
         signing_keys: Vec::new(),
     })
 }
@@ -38,7 +39,7 @@ fn from_row(row: &Row<'_>) -> Result<Endpoint, StoreError> {
 pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> {
     conn.execute(
         &format!(
-            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+            "INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
         ),
         params![
             endpoint.id.as_str(),
@@ -58,6 +59,7 @@ pub fn insert(conn: &Connection, endpoint: &Endpoint) -> Result<(), StoreError> 
             endpoint.header_style.as_str(),
             endpoint.payload_format.as_str(),
             serde_json::to_string(&endpoint.auto_disable)?,
+            endpoint.verify_tls,
         ],
     )?;
     for key in &endpoint.signing_keys {
@@ -70,7 +72,7 @@ pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError
     let changed = conn.execute(
         "UPDATE endpoints SET url = ?2, name = ?3, description = ?4, event_filter = ?5, enabled = ?6, \
          disabled_reason = ?7, timeout_ms = ?8, retry_schedule = ?9, max_in_flight = ?10, \
-         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13, header_style = ?14, payload_format = ?15, auto_disable = ?16, \
+         rate_limit_per_s = ?11, headers = ?12, updated_at = ?13, header_style = ?14, payload_format = ?15, auto_disable = ?16, verify_tls = ?17, \
          failing_since = CASE WHEN ?6 AND enabled = 0 THEN NULL ELSE failing_since END, \
          consecutive_failures = CASE WHEN ?6 AND enabled = 0 THEN 0 ELSE consecutive_failures END, \
          disabled_at = CASE WHEN NOT ?6 AND enabled = 1 THEN ?13 ELSE disabled_at END WHERE id = ?1",
@@ -91,6 +93,7 @@ pub fn update(conn: &Connection, endpoint: &Endpoint) -> Result<bool, StoreError
             endpoint.header_style.as_str(),
             endpoint.payload_format.as_str(),
             serde_json::to_string(&endpoint.auto_disable)?,
+            endpoint.verify_tls,
         ],
     )?;
     Ok(changed == 1)

@@ -210,6 +210,10 @@ BEGIN
     DELETE FROM event_payloads WHERE id = old.payload_id;
 END;
 "#,
+    r#"
+-- Off for a local receiver whose https:// certificate is self-signed.
+ALTER TABLE endpoints ADD COLUMN verify_tls INTEGER NOT NULL DEFAULT 1;
+"#,
 ];
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@
 
 pub mod receiver;
 pub mod sse;
+pub mod tls_receiver;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1156,6 +1156,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             url: string;
+            /**
+             * @description Whether an `https://` receiver's certificate must be valid and trusted (the system's
+             *     store and the public roots). Off, any certificate is accepted: for a local receiver
+             *     with a self-signed one.
+             */
+            verify_tls: boolean;
         };
         /** @example ep_01JDQ8W6S4Z6R4D2Y7B9X3K5M1 */
         EndpointId: string;
@@ -1187,6 +1193,8 @@ export interface components {
             timeout_ms?: number | null;
             /** @example http://127.0.0.1:3000/webhooks */
             url: string;
+            /** @description True unless given: check the receiver's TLS certificate. */
+            verify_tls?: boolean | null;
         };
         EndpointList: {
             data: components["schemas"]["Endpoint"][];
@@ -1211,6 +1219,7 @@ export interface components {
             /** Format: int32 */
             timeout_ms?: number | null;
             url?: string | null;
+            verify_tls?: boolean | null;
         };
         EndpointsExport: {
             /** @description Every catcher, by name. */
@@ -1347,6 +1356,7 @@ export interface components {
             /** Format: int32 */
             timeout_ms: number;
             url: string;
+            verify_tls: boolean;
         };
         /**
          * @description A catcher's signature check. At most one field is set; `{}` means its fixed secret was

@@ -27,6 +27,7 @@ describe('endpoint form', () => {
       enabled: true,
       header_style: 'webhook',
       payload_format: 'raw',
+      verify_tls: true,
       auto_disable: { policy: 'failing_for', window_s: 432000 },
     });
     expect(toPatch({ ...body, rate_limit_per_s: undefined }).rate_limit_per_s).toBeNull();
@@ -37,6 +38,7 @@ describe('endpoint form', () => {
     expect(body).toMatchObject({ header_style: 'svix', payload_format: 'envelope', auto_disable: { policy: 'consecutive_failures', failures: 3 }, secret: 'whsec_abc' });
     expect('secret' in toPatch(body)).toBe(false);
     expect(toBody({ ...emptyForm(), autoDisable: 'off' }).body.auto_disable).toEqual({ policy: 'off' });
+    expect(toBody({ ...emptyForm(), verifyTls: false }).body.verify_tls).toBe(false);
   });
 
   it('names the fields it cannot send', () => {

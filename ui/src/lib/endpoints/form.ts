@@ -31,6 +31,8 @@ export interface EndpointForm {
   enabled: boolean;
   headerStyle: HeaderStyle;
   payloadFormat: PayloadFormat;
+  /** Check an https:// receiver's certificate. */
+  verifyTls: boolean;
   autoDisable: AutoDisable['policy'];
   /** For `consecutive_failures`. */
   autoFailures: string;
@@ -60,6 +62,7 @@ export function emptyForm(): EndpointForm {
     enabled: true,
     headerStyle: 'webhook',
     payloadFormat: 'raw',
+    verifyTls: true,
     autoDisable: 'failing_for',
     autoFailures: '10',
     autoHours: '120',
@@ -81,6 +84,7 @@ export function formFromEndpoint(ep: Endpoint): EndpointForm {
     enabled: ep.enabled,
     headerStyle: ep.header_style,
     payloadFormat: ep.payload_format,
+    verifyTls: ep.verify_tls,
     autoDisable: ep.auto_disable.policy,
     autoFailures: ep.auto_disable.policy === 'consecutive_failures' ? String(ep.auto_disable.failures) : '10',
     autoHours: ep.auto_disable.policy === 'failing_for' ? String(+(ep.auto_disable.window_s / 3600).toFixed(2)) : '120',
@@ -175,6 +179,7 @@ export function toBody(form: EndpointForm): { body: EndpointIn; errors: FieldErr
     enabled: form.enabled,
     header_style: form.headerStyle,
     payload_format: form.payloadFormat,
+    verify_tls: form.verifyTls,
     auto_disable: autoDisable,
     ...(form.secret.trim() ? { secret: form.secret.trim() } : {}),
   };
