@@ -104,6 +104,8 @@ describe('Endpoint management', () => {
     await page.getByRole('heading', { name: 'Edit Payments ledger' }).waitFor(WAIT);
     assert.equal(await page.getByLabel('Event filter').inputValue(), 'payment.*');
     await page.getByLabel('Event filter').fill('payment.*\norder.refunded');
+    const httpsUrl = failing.url.replace('http://', 'https://');
+    await page.locator('input[name="url"]').fill(httpsUrl);
     // The live preview lists recently seen names the filter matches.
     await page.getByText(`Matches ${PAYMENT_EVENTS.length} of ${PAYMENT_EVENTS.length + 2} recently seen event names`).waitFor(WAIT);
     // The signing secret: masked, revealed, rotated.
@@ -129,6 +131,12 @@ describe('Endpoint management', () => {
     const { body } = await api(server, 'GET', `/api/v1/endpoints/${ledgerId}`);
     assert.deepEqual(body.event_filter, ['payment.*', 'order.refunded']);
     assert.equal(body.verify_tls, false);
+    assert.equal(body.url, httpsUrl);
+    // The list says so, where an unchecked https:// receiver would otherwise go unnoticed.
+    const row = page.locator(`tr[data-endpoint-id="${ledgerId}"]`);
+    await row.getByText('TLS certificate not checked').waitFor(WAIT);
+    assert.equal(await page.getByText('TLS certificate not checked').count(), 1, 'only the endpoint with the check off');
+    await shot(page, '11b-endpoints-tls-unchecked');
   });
 
   step('disables an endpoint, and deletes it after confirming', async () => {
