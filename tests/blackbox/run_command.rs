@@ -4,6 +4,11 @@ use serde_json::Value;
 
 use crate::harness::{hooky, Receiver};
 
+/// The engine tests' receiver on https://127.0.0.1 with a certificate made on the spot.
+#[path = "../../src-tauri/engine/tests/support/tls_receiver.rs"]
+#[allow(dead_code)]
+mod tls_receiver;
+
 fn run(dir: &std::path::Path, url: &str, out: &std::path::Path) -> (i32, String) {
     let xml = out.join("out.xml");
     let json = out.join("out.json");
@@ -70,4 +75,29 @@ fn run_usage_errors_exit_2() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{stderr}");
     }
+}
+
+#[test]
+fn run_checks_the_receivers_certificate_unless_told_not_to() {
+    let fixtures = tempfile::tempdir().unwrap();
+    std::fs::write(
+        fixtures.path().join("created.json"),
+        r#"{"event_name": "order.created", "variations": [{"n": 1}]}"#,
+    )
+    .unwrap();
+    // The receiver's tasks run on this runtime while the CLI runs in its own process.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let receiver = runtime.block_on(tls_receiver::TlsReceiver::self_signed());
+    let dir = fixtures.path().to_str().unwrap();
+
+    let checked = hooky(&["run", dir, "--to", &receiver.url()]).output().unwrap();
+    let table = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(checked.status.code(), Some(1), "{table}");
+    assert!(table.contains("certificate is not trusted"), "{table}");
+    assert!(receiver.bodies().is_empty());
+
+    let unchecked = hooky(&["run", dir, "--to", &receiver.url(), "-k"]).output().unwrap();
+    let table = String::from_utf8_lossy(&unchecked.stdout);
+    assert_eq!(unchecked.status.code(), Some(0), "{table}");
+    assert_eq!(receiver.bodies(), vec![r#"{"n":1}"#.to_owned()]);
 }

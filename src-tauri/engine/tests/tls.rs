@@ -1,5 +1,5 @@
 //! Receivers on https://: a certificate no store trusts fails the attempt in plain words, and an
-//! endpoint with `verify_tls: false` delivers to it anyway.
+//! endpoint with `verify_tls: false` delivers to it anyway; QA runs follow the same setting.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -77,5 +77,48 @@ async fn verify_tls_must_be_a_boolean() {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert!(body.to_string().contains("verify_tls"), "{body}");
+    engine.shutdown().await;
+}
+
+/// Starts a run of one fixture (one variation, no faults) at `target` and waits for its end.
+async fn finished_run(engine: &TestEngine, target: Value) -> Value {
+    let folder = engine.data_dir().join("fixtures");
+    std::fs::create_dir_all(&folder).unwrap();
+    let fixture = json!({ "event_name": "order.created", "variations": [{"n": 1}] });
+    std::fs::write(folder.join("created.json"), fixture.to_string()).unwrap();
+    let started = engine.api(reqwest::Method::POST, "/api/v1/runs").json(&json!({ "target": target })).send();
+    let started: Value = started.await.unwrap().json().await.unwrap();
+    let id = text(&started, "id").to_owned();
+    let deadline = tokio::time::Instant::now() + support::WAIT;
+    loop {
+        let run: Value =
+            engine.api(reqwest::Method::GET, &format!("/api/v1/runs/{id}")).send().await.unwrap().json().await.unwrap();
+        if run["state"] == "finished" {
+            return run;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the run did not finish: {run:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_check_certificates_unless_their_target_says_not_to() {
+    let engine = TestEngine::start().await;
+    let receiver = TlsReceiver::self_signed().await;
+
+    let checked = finished_run(&engine, json!({ "url": receiver.url() })).await;
+    assert_eq!(checked["report"]["totals"]["failed"], 1, "{checked:#}");
+    assert!(receiver.bodies().is_empty());
+
+    let unchecked = finished_run(&engine, json!({ "url": receiver.url(), "verify_tls": false })).await;
+    assert_eq!(unchecked["report"]["totals"]["passed"], 1, "{unchecked:#}");
+    assert_eq!(receiver.bodies(), vec![r#"{"n":1}"#.to_owned()]);
+
+    // An endpoint target brings its own setting.
+    let endpoint =
+        engine.create_endpoint(json!({"url": receiver.url(), "event_filter": ["none"], "verify_tls": false})).await;
+    let via_endpoint = finished_run(&engine, json!({ "endpoint_id": text(&endpoint, "id") })).await;
+    assert_eq!(via_endpoint["report"]["totals"]["passed"], 1, "{via_endpoint:#}");
+    assert_eq!(receiver.bodies().len(), 2);
     engine.shutdown().await;
 }

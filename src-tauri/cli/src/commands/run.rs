@@ -47,6 +47,9 @@ pub struct RunArgs {
     /// Header names for the id, timestamp and signature: webhook-* or svix-*
     #[arg(long, value_parser = ["webhook", "svix"], default_value = "webhook")]
     header_style: String,
+    /// Accept any TLS certificate from an https:// receiver, e.g. a self-signed one (as curl -k)
+    #[arg(long, short = 'k')]
+    insecure: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -108,6 +111,7 @@ fn prepare(args: &RunArgs) -> Result<Prepared> {
     }
     let mut target = Target::parse(&args.to, &headers)?;
     target.header_style = hooky_engine::model::HeaderStyle::from_db(&args.header_style);
+    target.verify_tls = !args.insecure;
     let mut config = RunConfig::new(target);
     if let Some(secret) = &args.secret {
         config = config.with_secret(secret)?;

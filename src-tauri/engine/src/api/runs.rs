@@ -35,6 +35,8 @@ pub enum RunTarget {
         url: String,
         #[serde(default)]
         headers: BTreeMap<String, String>,
+        /// False accepts any TLS certificate from an https:// receiver (default true).
+        verify_tls: Option<bool>,
     },
     Endpoint {
         endpoint_id: String,
@@ -128,7 +130,10 @@ fn throttled_progress(entry: Arc<RunEntry>, bus: Bus) -> execute::Progress {
 async fn run_config(state: &AppState, input: &RunIn) -> ApiResult<RunConfig> {
     let bad_target = |err: runner::RunError| ApiError::invalid_field("target", err.to_string());
     let (target, endpoint_secret) = match &input.target {
-        RunTarget::Url { url, headers } => (Target::parse(url, headers).map_err(bad_target)?, None),
+        RunTarget::Url { url, headers, verify_tls } => {
+            let target = Target::parse(url, headers).map_err(bad_target)?;
+            (Target { verify_tls: verify_tls.unwrap_or(true), ..target }, None)
+        }
         RunTarget::Endpoint { endpoint_id } => {
             let id = EndpointId::parse(endpoint_id).ok_or_else(|| ApiError::not_found("endpoint"))?;
             let (endpoint, secret) =
@@ -137,6 +142,7 @@ async fn run_config(state: &AppState, input: &RunIn) -> ApiResult<RunConfig> {
             let mut target = Target::parse(&endpoint.url, &endpoint.headers).map_err(bad_target)?;
             // Sent the way this endpoint's deliveries are, so its receiver reads them.
             target.header_style = endpoint.header_style;
+            target.verify_tls = endpoint.verify_tls;
             (target, secret)
         }
     };

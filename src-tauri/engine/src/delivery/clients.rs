@@ -13,6 +13,11 @@ pub fn build_client() -> reqwest::Result<reqwest::Client> {
     builder().build()
 }
 
+/// [`build_client`], or with `verify_tls` false one that accepts any certificate.
+pub fn build_client_checking(verify_tls: bool) -> reqwest::Result<reqwest::Client> {
+    builder().danger_accept_invalid_certs(!verify_tls).build()
+}
+
 fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         // Redirects count as failures and are never followed.
@@ -41,7 +46,7 @@ impl Clients {
             return &self.verifying;
         }
         self.accepting_any_certificate.get_or_init(|| {
-            builder().danger_accept_invalid_certs(true).build().unwrap_or_else(|err| {
+            build_client_checking(false).unwrap_or_else(|err| {
                 // Built from the same settings as the verifying client, which did build.
                 tracing::error!(error = %err, "cannot build the client that skips certificate checks");
                 self.verifying.clone()

@@ -176,7 +176,7 @@ fn timeout_error(timeout: Duration) -> AttemptError {
     }
 }
 
-fn classify(err: &reqwest::Error) -> AttemptError {
+pub(crate) fn classify(err: &reqwest::Error) -> AttemptError {
     let message = error_chain(err);
     let lower = message.to_ascii_lowercase();
     let class = if err.is_timeout() {

@@ -106,6 +106,8 @@ pub struct Target {
     pub headers: reqwest::header::HeaderMap,
     /// `webhook-*` or `svix-*` names for the id, timestamp and signature headers.
     pub header_style: crate::model::HeaderStyle,
+    /// Whether an https:// receiver's certificate must be trusted (see `Endpoint::verify_tls`).
+    pub verify_tls: bool,
 }
 
 impl Target {
@@ -126,7 +128,7 @@ impl Target {
                 _ => return Err(RunError::BadHeader(name.clone())),
             }
         }
-        Ok(Self { url, headers: map, header_style: crate::model::HeaderStyle::default() })
+        Ok(Self { url, headers: map, header_style: crate::model::HeaderStyle::default(), verify_tls: true })
     }
 }
 

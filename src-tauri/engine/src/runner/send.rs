@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::model::{ResponseRecord, Target};
-use crate::http_text::{error_chain, header_text, read_capped};
+use crate::http_text::{header_text, read_capped};
 use crate::model::HeaderStyle;
 
 /// How much of an answer's body a report keeps.
@@ -75,7 +75,7 @@ pub struct Sender {
 impl Sender {
     pub fn new(target: Target, timeout: Duration, rate_per_s: Option<f64>, cancel: CancellationToken) -> Self {
         // The delivery engine's client: no redirects followed, no system proxy.
-        let client = crate::delivery::clients::build_client().unwrap_or_default();
+        let client = crate::delivery::clients::build_client_checking(target.verify_tls).unwrap_or_default();
         let pacer = rate_per_s
             .filter(|r| r.is_finite() && *r > 0.0)
             .map(|rate| Pacer { interval: Duration::from_secs_f64(1.0 / rate), next: Mutex::new(Instant::now()) });
@@ -98,7 +98,9 @@ impl Sender {
             self.client.post(self.target.url.clone()).headers(self.headers(request)).body(request.body.clone());
         let outcome = tokio::select! {
             outcome = tokio::time::timeout(self.timeout, async {
-                let response = exchange.send().await.map_err(|err| error_chain(&err))?;
+                // In the words an attempt's error uses: a refused connection or certificate says what to do.
+                let response =
+                    exchange.send().await.map_err(|err| crate::delivery::sender::classify(&err).message)?;
                 let status = response.status().as_u16();
                 let headers = header_text(response.headers());
                 let (body, body_truncated) = read_start(response).await;

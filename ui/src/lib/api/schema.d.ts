@@ -1753,6 +1753,8 @@ export interface components {
                 [key: string]: string;
             };
             url: string;
+            /** @description False accepts any TLS certificate from an https:// receiver (default true). */
+            verify_tls?: boolean | null;
         } | {
             endpoint_id: string;
         };
