@@ -212,4 +212,21 @@ describe('Fixtures and runs', () => {
     assert.equal(report.totals.failed, failed);
     assert.ok(report.cases.some((c) => c.verdict === 'wrongly_accepted' && c.kind === 'bad_signature'));
   });
+
+  step('offers to skip the certificate check for an https:// URL, and sends that choice', async () => {
+    await nav(page, 'Runs').click();
+    const form = page.getByRole('form', { name: 'Start a QA run' });
+    await form.waitFor(WAIT);
+    await form.getByRole('radio', { name: 'URL' }).check();
+    const check = form.getByRole('checkbox', { name: "Check the receiver's TLS certificate" });
+    await form.getByLabel('Target URL').fill('http://127.0.0.1:9/hook');
+    assert.equal(await check.count(), 0, 'nothing to check over plain http');
+    await form.getByLabel('Target URL').fill('https://127.0.0.1:9/hook');
+    assert.equal(await check.isChecked(), true, 'checked unless turned off');
+    await check.uncheck();
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/runs'));
+    await form.getByRole('button', { name: 'Start run' }).click();
+    assert.deepEqual((await sent).postDataJSON().target, { url: 'https://127.0.0.1:9/hook', verify_tls: false });
+    await page.locator('section[data-run-state="finished"]').waitFor({ timeout: 60_000 });
+  });
 });
