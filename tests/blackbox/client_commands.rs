@@ -27,6 +27,9 @@ fn trigger_wait_exits_by_the_outcome_of_every_delivery() {
     assert_eq!(no_retries["verify_tls"], true, "certificates are checked unless asked otherwise");
     let insecure = server.cli_json(&["endpoints", "add", "https://127.0.0.1:9/hook", "--filter", "none.*", "-k"]);
     assert_eq!(insecure["verify_tls"], false, "-k accepts any certificate, as with curl");
+    let listed = server.cli_text(&["endpoints", "list"]);
+    assert!(listed.contains("https://127.0.0.1:9/hook (TLS certificate not checked)"), "{listed}");
+    assert_eq!(listed.matches("not checked").count(), 1, "only the -k endpoint: {listed}");
     let (code, stdout, stderr) = server.cli_output(&["trigger", "order.paid", "--wait"]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.contains("succeeded after 1 attempt (ok 200"), "{stdout}");

@@ -80,7 +80,7 @@ pub async fn run(command: EndpointsCommand) -> Result<()> {
             if args.json {
                 return output::json(&endpoint);
             }
-            println!("{} {} [{}]", endpoint.id, endpoint.url, endpoint.event_filter.join(", "));
+            println!("{} {} [{}]", endpoint.id, shown_url(&endpoint), endpoint.event_filter.join(", "));
             Ok(())
         }
         EndpointsCommand::Remove { id, client: args } => {
@@ -105,12 +105,21 @@ pub async fn run(command: EndpointsCommand) -> Result<()> {
                         ep.id.to_string(),
                         if ep.enabled { "enabled".into() } else { "disabled".into() },
                         ep.event_filter.join(","),
-                        ep.url.clone(),
+                        shown_url(ep),
                     ]
                 })
                 .collect();
             output::table(&["ID", "STATE", "FILTER", "URL"], &rows);
             Ok(())
         }
+    }
+}
+
+/// The URL, flagged when an https:// receiver's certificate is not checked.
+fn shown_url(endpoint: &Endpoint) -> String {
+    if !endpoint.verify_tls && endpoint.url.starts_with("https://") {
+        format!("{} (TLS certificate not checked)", endpoint.url)
+    } else {
+        endpoint.url.clone()
     }
 }
