@@ -6,20 +6,13 @@ use std::time::Duration;
 
 use crate::model::Endpoint;
 
-/// A client for attempts. Receivers' certificates are checked against the public roots and the
-/// system's store (`SSL_CERT_FILE` too), so a local CA such as mkcert's is trusted as the
-/// browser trusts it.
-pub fn build_client() -> reqwest::Result<reqwest::Client> {
-    builder().build()
-}
-
-/// [`build_client`], or with `verify_tls` false one that accepts any certificate.
-pub fn build_client_checking(verify_tls: bool) -> reqwest::Result<reqwest::Client> {
-    builder().danger_accept_invalid_certs(!verify_tls).build()
-}
-
-fn builder() -> reqwest::ClientBuilder {
+/// A client for attempts. With `verify_tls`, receivers' certificates are checked against the
+/// public roots and the system's store (`SSL_CERT_FILE` too), so a local CA such as mkcert's is
+/// trusted as the browser trusts it; without, any certificate is accepted and no store is read.
+pub fn build_client(verify_tls: bool) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .danger_accept_invalid_certs(!verify_tls)
+        .tls_built_in_root_certs(verify_tls)
         // Redirects count as failures and are never followed.
         .redirect(reqwest::redirect::Policy::none())
         // A local tool talks to local receivers; a system proxy would only get in the way.
@@ -27,6 +20,7 @@ fn builder() -> reqwest::ClientBuilder {
         .tcp_nodelay(true)
         .pool_idle_timeout(Duration::from_secs(30))
         .user_agent(format!("Hooky/{}", env!("CARGO_PKG_VERSION")))
+        .build()
 }
 
 pub struct Clients {
@@ -37,7 +31,7 @@ pub struct Clients {
 
 impl Clients {
     pub fn new() -> reqwest::Result<Self> {
-        Ok(Self { verifying: build_client()?, accepting_any_certificate: OnceLock::new() })
+        Ok(Self { verifying: build_client(true)?, accepting_any_certificate: OnceLock::new() })
     }
 
     /// The client for this endpoint's attempts.
@@ -46,7 +40,7 @@ impl Clients {
             return &self.verifying;
         }
         self.accepting_any_certificate.get_or_init(|| {
-            build_client_checking(false).unwrap_or_else(|err| {
+            build_client(false).unwrap_or_else(|err| {
                 // Built from the same settings as the verifying client, which did build.
                 tracing::error!(error = %err, "cannot build the client that skips certificate checks");
                 self.verifying.clone()

@@ -75,7 +75,7 @@ pub struct Sender {
 impl Sender {
     pub fn new(target: Target, timeout: Duration, rate_per_s: Option<f64>, cancel: CancellationToken) -> Self {
         // The delivery engine's client: no redirects followed, no system proxy.
-        let client = crate::delivery::clients::build_client_checking(target.verify_tls).unwrap_or_default();
+        let client = crate::delivery::clients::build_client(target.verify_tls).unwrap_or_default();
         let pacer = rate_per_s
             .filter(|r| r.is_finite() && *r > 0.0)
             .map(|rate| Pacer { interval: Duration::from_secs_f64(1.0 / rate), next: Mutex::new(Instant::now()) });
