@@ -59,66 +59,76 @@ pub async fn accept_with(
     // Shared with the job, so claims can be given back if the transaction does not commit.
     let claimed: Arc<Mutex<Vec<DeliveryId>>> = Arc::default();
     let claimed_in_job = claimed.clone();
+    let announcer = bus.clone();
     // Grouped: a trigger's job fails only when the database does.
     let written = store
-        .write_grouped_first(move |conn| {
-            let now = now_ms();
-            if let Some(key) = &event.idempotency_key {
-                if let Some(first) = idempotency::lookup(conn, key, now)? {
-                    return Ok((Accepted::Replayed(first), Vec::new(), now));
+        .write_grouped_first_then(
+            move |conn| {
+                let now = now_ms();
+                if let Some(key) = &event.idempotency_key {
+                    if let Some(first) = idempotency::lookup(conn, key, now)? {
+                        return Ok((Accepted::Replayed(first), Vec::new(), now));
+                    }
                 }
-            }
-            let event_id = EventId::generate();
-            let payload: Arc<str> = event.payload.into();
-            let mut fresh = Vec::new();
-            for endpoint in enabled.values() {
-                if !matches_any(&endpoint.event_filter, &event.event_name) {
-                    continue;
+                let event_id = EventId::generate();
+                let payload: Arc<str> = event.payload.into();
+                let mut fresh = Vec::new();
+                for endpoint in enabled.values() {
+                    if !matches_any(&endpoint.event_filter, &event.event_name) {
+                        continue;
+                    }
+                    let due = DueDelivery {
+                        id: DeliveryId::generate(),
+                        event_id: event_id.clone(),
+                        endpoint_id: endpoint.id.clone(),
+                        event_name: event.event_name.clone(),
+                        payload: payload.clone(),
+                        attempt_count: 0,
+                        status: DeliveryStatus::Pending,
+                        auto_attempt_count: 0,
+                        // As `deliveries::insert` writes it.
+                        next_attempt_at_ms: Some(now),
+                    };
+                    fresh.push(Fresh { due, endpoint: endpoint.clone(), claimed: false });
                 }
-                let due = DueDelivery {
-                    id: DeliveryId::generate(),
-                    event_id: event_id.clone(),
-                    endpoint_id: endpoint.id.clone(),
-                    event_name: event.event_name.clone(),
-                    payload: payload.clone(),
-                    attempt_count: 0,
-                    status: DeliveryStatus::Pending,
-                    auto_attempt_count: 0,
-                    // As `deliveries::insert` writes it.
-                    next_attempt_at_ms: Some(now),
+                let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
+                events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
+                search::index(conn, &event_id, &payload)?;
+                also(conn, &event_id)?;
+                for delivery in &fresh {
+                    deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
+                }
+                let out = TriggerOut {
+                    id: event_id,
+                    event_name: event.event_name,
+                    deliveries: fresh
+                        .iter()
+                        .map(|d| TriggerDelivery { id: d.due.id.clone(), endpoint_id: d.endpoint.id.clone() })
+                        .collect(),
                 };
-                fresh.push(Fresh { due, endpoint: endpoint.clone(), claimed: false });
-            }
-            let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
-            events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
-            search::index(conn, &event_id, &payload)?;
-            also(conn, &event_id)?;
-            for delivery in &fresh {
-                deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
-            }
-            let out = TriggerOut {
-                id: event_id,
-                event_name: event.event_name,
-                deliveries: fresh
-                    .iter()
-                    .map(|d| TriggerDelivery { id: d.due.id.clone(), endpoint_id: d.endpoint.id.clone() })
-                    .collect(),
-            };
-            if let Some(key) = &event.idempotency_key {
-                idempotency::remember(conn, key, &out, now)?;
-            }
-            // Last, so no claim is taken for a job that fails.
-            let mut claimed = claimed_in_job.lock().unwrap_or_else(|p| p.into_inner());
-            for delivery in &mut fresh {
-                delivery.claimed = engine.claim_fresh(&delivery.due.id, &delivery.endpoint);
-                if delivery.claimed {
-                    claimed.push(delivery.due.id.clone());
+                if let Some(key) = &event.idempotency_key {
+                    idempotency::remember(conn, key, &out, now)?;
                 }
-            }
-            Ok((Accepted::Created(out), fresh, now))
-        })
+                // Last, so no claim is taken for a job that fails.
+                let mut claimed = claimed_in_job.lock().unwrap_or_else(|p| p.into_inner());
+                for delivery in &mut fresh {
+                    delivery.claimed = engine.claim_fresh(&delivery.due.id, &delivery.endpoint);
+                    if delivery.claimed {
+                        claimed.push(delivery.due.id.clone());
+                    }
+                }
+                Ok((Accepted::Created(out), fresh, now))
+            },
+            move |(accepted, _, committed_at_ms)| {
+                // Announced from the writer, in commit order: a live list sees events in the order of
+                // their ids, so rows are only ever added at its top.
+                if let (Accepted::Created(out), true) = (accepted, announcer.has_subscribers()) {
+                    announcer.publish(StreamMessage::EventCreated { event: summary_of_new(out, *committed_at_ms) });
+                }
+            },
+        )
         .await;
-    let (accepted, fresh, committed_at_ms) = match written {
+    let (accepted, fresh, _) = match written {
         Ok(written) => written,
         Err(err) => {
             // Those claims belong to rows that were never committed.
@@ -128,9 +138,6 @@ pub async fn accept_with(
             return Err(err);
         }
     };
-    if let (Accepted::Created(out), true) = (&accepted, bus.has_subscribers()) {
-        bus.publish(StreamMessage::EventCreated { event: summary_of_new(out, committed_at_ms) });
-    }
     let mut room_came_free = false;
     for fresh in fresh {
         if fresh.claimed {

@@ -137,7 +137,7 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        self.submit(Isolation::Alone, false, job).await
+        self.submit(Isolation::Alone, false, job, |_: &R| {}).await
     }
 
     /// [`Store::write`] for frequent jobs that fail only when the database does: it shares a
@@ -147,7 +147,7 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        self.submit(Isolation::Grouped, false, job).await
+        self.submit(Isolation::Grouped, false, job, |_: &R| {}).await
     }
 
     /// [`Store::write_grouped`] for a job someone outside waits on (a trigger's caller, for its
@@ -157,13 +157,27 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        self.submit(Isolation::Grouped, true, job).await
+        self.submit(Isolation::Grouped, true, job, |_: &R| {}).await
     }
 
-    async fn submit<R, F>(&self, isolation: Isolation, first: bool, job: F) -> Result<R, StoreError>
+    /// [`Store::write_grouped_first`], running `committed` on the writer thread once the job's
+    /// transaction has committed, before its caller hears. Jobs commit in the order they ran, so
+    /// what `committed` does (announce a new event) happens in that order too, whichever
+    /// caller's task runs first afterwards.
+    pub async fn write_grouped_first_then<R, F, C>(&self, job: F, committed: C) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        C: FnOnce(&R) + Send + 'static,
+    {
+        self.submit(Isolation::Grouped, true, job, committed).await
+    }
+
+    async fn submit<R, F, C>(&self, isolation: Isolation, first: bool, job: F, committed: C) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
+        C: FnOnce(&R) + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let run: RunJob = Box::new(move |conn| {
@@ -175,7 +189,10 @@ impl Store {
             let succeeded = result.is_ok();
             let finish: Finish = Box::new(move |commit_error| {
                 let outcome = match (result, commit_error) {
-                    (Ok(value), None) => Ok(value),
+                    (Ok(value), None) => {
+                        committed(&value);
+                        Ok(value)
+                    }
                     (Ok(_), Some(err)) => Err(StoreError::WriteFailed(err.to_string())),
                     (Err(err), _) => Err(err),
                 };

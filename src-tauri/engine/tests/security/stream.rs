@@ -37,3 +37,44 @@ async fn the_stream_sends_event_created_after_a_trigger() {
     drop(stream);
     engine.shutdown().await;
 }
+
+/// A live list adds each new event at its top, so the stream must tell of events in the order of
+/// their ids even when many callers trigger at once and their tasks resume in any order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stream_tells_of_concurrent_triggers_in_the_order_of_their_ids() {
+    const CALLERS: usize = 64;
+    const EACH: usize = 10;
+    let engine = TestEngine::start().await;
+    let mut stream = engine.client.get(engine.url(&format!("/api/v1/stream?token={TOKEN}"))).send().await.unwrap();
+    let mut buffer = String::new();
+    read_until(&mut stream, &mut buffer, "ready", "").await;
+
+    let mut callers = tokio::task::JoinSet::new();
+    for caller in 0..CALLERS {
+        let (client, url) = (engine.client.clone(), engine.url(super::support::TRIGGER));
+        callers.spawn(async move {
+            for n in 0..EACH {
+                let body = json!({"event_name": "load.tick", "payload": {"caller": caller, "n": n}});
+                let response = client.post(&url).json(&body).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::ACCEPTED);
+            }
+        });
+    }
+    let mut told = Vec::with_capacity(CALLERS * EACH);
+    while told.len() < CALLERS * EACH {
+        let message = read_until(&mut stream, &mut buffer, "event.created", "").await;
+        told.push((message["event"]["id"].as_str().unwrap().to_owned(), message["event"]["created_at"].clone()));
+    }
+    while let Some(caller) = callers.join_next().await {
+        caller.unwrap();
+    }
+    let out_of_order: Vec<_> = told.windows(2).filter(|pair| pair[0].0 >= pair[1].0).collect();
+    assert!(
+        out_of_order.is_empty(),
+        "{} of {} events told after a newer one: {out_of_order:?}",
+        out_of_order.len(),
+        told.len()
+    );
+    drop(stream);
+    engine.shutdown().await;
+}
