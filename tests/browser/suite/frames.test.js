@@ -236,6 +236,7 @@ describe('live events view under load', () => {
     });
     assert.deepEqual(b.problems, []);
     // Rows shown above an older one (ids are time-ordered), among those on screen.
+    const resyncs = await page.evaluate(() => window.__streamSeen.resyncs);
     const inversions = shown.ids.filter((id, i) => i > 0 && id > shown.ids[i - 1]).length;
 
     const fmt = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
@@ -259,7 +260,8 @@ describe('live events view under load', () => {
       `triggers: ${fired.accepted} accepted of ${fired.sent} sent in ${fmt(fired.elapsedMs / 1000)} s = ${achieved.toFixed(0)}/s ` +
         `(${((100 * achieved) / RATE).toFixed(0)} % of the ${RATE}/s asked; ${fired.refused} refused, ${fired.failed} failed); ` +
         `receiver got ${receiver.requests.length} deliveries so far`,
-      `list order after the load: ${inversions} of ${shown.ids.length} rows on screen sit above an older row`,
+      `list order after the load: ${inversions} of ${shown.ids.length} rows on screen sit above an older row; ` +
+        `the stream fell behind and resynced ${resyncs} times`,
     ];
     for (const line of lines) t.diagnostic(line);
     assert.ok(fired.accepted > 0, 'no trigger was accepted during the load');
