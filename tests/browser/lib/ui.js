@@ -35,3 +35,31 @@ export async function until(fn, what, { timeoutMs = 15_000, everyMs = 100 } = {}
 
 /** A link in the main navigation. */
 export const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+
+/**
+ * Lets a test stand in for a stream that falls behind: before the page loads, wraps its EventSource so that
+ * `streamLag(page, true)` makes the page miss the engine's messages, as when its queue overflows, and
+ * `streamLag(page, false)` then hands it the `resync` message the engine sends in that case.
+ */
+export const tapStream = (page) =>
+  page.addInitScript(() => {
+    const Original = window.EventSource;
+    window.__streamTap = { sources: [], dropping: false };
+    window.EventSource = class extends Original {
+      constructor(...args) {
+        super(...args);
+        window.__streamTap.sources.push(this);
+      }
+      addEventListener(type, listener, options) {
+        const kept = type === 'resync' ? listener : (e) => window.__streamTap.dropping || listener.call(this, e);
+        super.addEventListener(type, kept, options);
+      }
+    };
+  });
+
+export const streamLag = (page, lagging) =>
+  page.evaluate((lagging) => {
+    const tap = window.__streamTap;
+    tap.dropping = lagging;
+    if (!lagging) tap.sources.at(-1)?.dispatchEvent(new MessageEvent('resync', { data: JSON.stringify({ missed: 1 }) }));
+  }, lagging);

@@ -7,7 +7,7 @@ import { api, startHooky, trigger } from '../lib/hooky.js';
 import { closeAll, launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
 import { publish, shot, stepper } from '../lib/shots.js';
-import { nav, row, rowAt, setEditor, until } from '../lib/ui.js';
+import { nav, row, rowAt, setEditor, streamLag, tapStream, until } from '../lib/ui.js';
 
 const WAIT = { timeout: 15_000 };
 
@@ -32,6 +32,7 @@ describe('Hooky UI', () => {
     flaky = await startReceiver({ status: 500 });
     b = await launch({ colorScheme: 'light' });
     page = b.page;
+    await tapStream(page);
     step.page = page;
   });
 
@@ -293,9 +294,24 @@ describe('Hooky UI', () => {
     const pill = () => page.evaluate(() => document.querySelector('.new-pill')?.textContent.trim() ?? null);
     await until(async () => (await pill()) === '9 new', 'the pill to count 9 new');
     assert.equal(await rowAt(page, x, y), aimed, 'the row under the pointer moved as events arrived');
+    // The stream falls behind and misses three events; the engine's resync reloads the list, which keeps the row
+    // under the pointer where it was and counts the missed events in the pill.
+    await streamLag(page, true);
+    for (const [name, payload] of [
+      ['order.created', { order_id: 'ord_1045' }],
+      ['user.signup', { user_id: 'usr_312' }],
+      ['order.paid', { order_id: 'ord_1045' }],
+    ]) {
+      await trigger(server, name, payload);
+    }
+    await page.waitForTimeout(300);
+    assert.equal(await pill(), '9 new', 'the page saw events the stream was to miss');
+    await streamLag(page, false);
+    await until(async () => (await pill()) === '12 new', 'the pill to count the missed events, 12 new');
+    assert.equal(await rowAt(page, x, y), aimed, 'the row under the pointer moved when the list reloaded');
     await page.mouse.move(listBox.x + 200, listBox.y - 60);
     await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 5_000 });
-    await until(async () => (await page.locator('[role=option]').count()) === 16, 'sixteen rows');
+    await until(async () => (await page.locator('[role=option]').count()) === 19, 'nineteen rows');
     await until(async () => (await page.locator('[role=option][data-status=retrying]').count()) === 2, 'two retrying rows');
     await until(async () => (await page.locator('[role=option][data-status=pending]').count()) === 0, 'no pending rows');
     await page.locator('body').click({ position: { x: 5, y: 5 } });

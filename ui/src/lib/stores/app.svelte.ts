@@ -122,7 +122,7 @@ class AppState {
         this.demo.applyBatch(batch);
       },
       onResync: () => {
-        if (this.events.loaded) void this.events.load();
+        if (this.events.loaded) void this.events.reload();
         if (this.recent.loaded) void this.recent.load();
         void this.endpoints.load();
         if (this.fixtures.loaded) void this.fixtures.load();

@@ -49,6 +49,20 @@ describe('EventsStore', () => {
     expect(queries).toHaveLength(2);
   });
 
+  it('marks a reload of the same filter apart from a load of a new one', async () => {
+    const { api, queries } = fakeApi([
+      { data: [event()], next_cursor: null },
+      { data: [event(), event()], next_cursor: null },
+    ]);
+    const store = new EventsStore(() => api);
+    await store.load({ status: 'failed' });
+    expect(store.lastChange).toBe('reset');
+    await store.reload();
+    expect(queries[1]).toEqual(queries[0]);
+    expect(store.rows).toHaveLength(2);
+    expect(store.lastChange).toBe('reload');
+  });
+
   it('applies event.created and delivery.updated batches', async () => {
     const d = delivery({ endpoint_id: 'ep_A' });
     const existing = event({ deliveries: [d] });

@@ -15,7 +15,8 @@ import {
 } from '../events/model';
 import { Throttle } from '../events/throttle';
 
-export type ListChange = 'reset' | 'prepend' | 'append' | 'update';
+/** 'reload': the same filter read again (the stream fell behind), so a held view can keep its rows. */
+export type ListChange = 'reset' | 'reload' | 'prepend' | 'append' | 'update';
 
 export interface EventsStoreOptions {
   pageSize?: number;
@@ -63,8 +64,13 @@ export class EventsStore {
     this.refresher = new Throttle(() => this.refreshFirstPage(), options.refreshMs ?? 1000);
   }
 
+  /** Loads the first page again, after the stream fell behind or reconnected. */
+  reload(): Promise<void> {
+    return this.load(this.filter, 'reload');
+  }
+
   /** Loads the first page for `filter` (default: the current one). */
-  async load(filter: ListFilter = this.filter): Promise<void> {
+  async load(filter: ListFilter = this.filter, change: ListChange = 'reset'): Promise<void> {
     const generation = ++this.generation;
     this.refresher.cancel();
     this.filter = filter;
@@ -75,7 +81,7 @@ export class EventsStore {
     try {
       const page = await this.api().listEvents(filterToQuery(filter, null, this.pageSize));
       if (generation !== this.generation) return;
-      this.setRows(page.data, 'reset');
+      this.setRows(page.data, change);
       this.nextCursor = page.next_cursor ?? null;
       this.loaded = true;
     } catch (err) {
