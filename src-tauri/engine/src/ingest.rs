@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::bus::{Bus, StreamMessage};
-use crate::delivery::DeliveryEngine;
+use crate::delivery::{DeliveryEngine, EnabledEndpoints};
 use crate::ids::{DeliveryId, EventId};
 use crate::model::filter::matches_any;
 use crate::model::time::{from_ms, now_ms};
@@ -64,51 +64,7 @@ pub async fn accept_with(
     let written = store
         .write_grouped_first_then(
             move |conn| {
-                let now = now_ms();
-                if let Some(key) = &event.idempotency_key {
-                    if let Some(first) = idempotency::lookup(conn, key, now)? {
-                        return Ok((Accepted::Replayed(first), Vec::new(), now));
-                    }
-                }
-                let event_id = EventId::generate();
-                let payload: Arc<str> = event.payload.into();
-                let mut fresh = Vec::new();
-                for endpoint in enabled.values() {
-                    if !matches_any(&endpoint.event_filter, &event.event_name) {
-                        continue;
-                    }
-                    let due = DueDelivery {
-                        id: DeliveryId::generate(),
-                        event_id: event_id.clone(),
-                        endpoint_id: endpoint.id.clone(),
-                        event_name: event.event_name.clone(),
-                        payload: payload.clone(),
-                        attempt_count: 0,
-                        status: DeliveryStatus::Pending,
-                        auto_attempt_count: 0,
-                        // As `deliveries::insert` writes it.
-                        next_attempt_at_ms: Some(now),
-                    };
-                    fresh.push(Fresh { due, endpoint: endpoint.clone(), claimed: false });
-                }
-                let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
-                events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
-                search::index(conn, &event_id, &payload)?;
-                also(conn, &event_id)?;
-                for delivery in &fresh {
-                    deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
-                }
-                let out = TriggerOut {
-                    id: event_id,
-                    event_name: event.event_name,
-                    deliveries: fresh
-                        .iter()
-                        .map(|d| TriggerDelivery { id: d.due.id.clone(), endpoint_id: d.endpoint.id.clone() })
-                        .collect(),
-                };
-                if let Some(key) = &event.idempotency_key {
-                    idempotency::remember(conn, key, &out, now)?;
-                }
+                let (accepted, mut fresh, written_at_ms) = write_event(conn, event, &enabled, also)?;
                 // Last, so no claim is taken for a job that fails.
                 let mut claimed = claimed_in_job.lock().unwrap_or_else(|p| p.into_inner());
                 for delivery in &mut fresh {
@@ -117,11 +73,11 @@ pub async fn accept_with(
                         claimed.push(delivery.due.id.clone());
                     }
                 }
-                Ok((Accepted::Created(out), fresh, now))
+                Ok((accepted, fresh, written_at_ms))
             },
+            // Announced from the writer, in commit order: a live list sees events in the order of
+            // their ids, so rows are only ever added at its top.
             move |(accepted, _, committed_at_ms)| {
-                // Announced from the writer, in commit order: a live list sees events in the order of
-                // their ids, so rows are only ever added at its top.
                 if let (Accepted::Created(out), true) = (accepted, announcer.has_subscribers()) {
                     announcer.publish(StreamMessage::EventCreated { event: summary_of_new(out, *committed_at_ms) });
                 }
@@ -154,6 +110,62 @@ pub async fn accept_with(
         delivery.wake();
     }
     Ok(accepted)
+}
+
+/// Writes the event, its search text and one delivery per matching endpoint; returns the answer,
+/// the deliveries (not yet claimed) and the time written.
+fn write_event(
+    conn: &rusqlite::Connection,
+    event: NewEvent,
+    enabled: &EnabledEndpoints,
+    also: AlsoWrite,
+) -> Result<(Accepted, Vec<Fresh>, i64), StoreError> {
+    let now = now_ms();
+    if let Some(key) = &event.idempotency_key {
+        if let Some(first) = idempotency::lookup(conn, key, now)? {
+            return Ok((Accepted::Replayed(first), Vec::new(), now));
+        }
+    }
+    let event_id = EventId::generate();
+    let payload: Arc<str> = event.payload.into();
+    let mut fresh = Vec::new();
+    for endpoint in enabled.values() {
+        if !matches_any(&endpoint.event_filter, &event.event_name) {
+            continue;
+        }
+        let due = DueDelivery {
+            id: DeliveryId::generate(),
+            event_id: event_id.clone(),
+            endpoint_id: endpoint.id.clone(),
+            event_name: event.event_name.clone(),
+            payload: payload.clone(),
+            attempt_count: 0,
+            status: DeliveryStatus::Pending,
+            auto_attempt_count: 0,
+            // As `deliveries::insert` writes it.
+            next_attempt_at_ms: Some(now),
+        };
+        fresh.push(Fresh { due, endpoint: endpoint.clone(), claimed: false });
+    }
+    let status = if fresh.is_empty() { EventStatus::Unrouted } else { EventStatus::Pending };
+    events::insert(conn, &event_id, &event.event_name, &payload, status, now)?;
+    search::index(conn, &event_id, &payload)?;
+    also(conn, &event_id)?;
+    for delivery in &fresh {
+        deliveries::insert(conn, &delivery.due.id, &event_id, &delivery.endpoint.id, now)?;
+    }
+    let out = TriggerOut {
+        id: event_id,
+        event_name: event.event_name,
+        deliveries: fresh
+            .iter()
+            .map(|d| TriggerDelivery { id: d.due.id.clone(), endpoint_id: d.endpoint.id.clone() })
+            .collect(),
+    };
+    if let Some(key) = &event.idempotency_key {
+        idempotency::remember(conn, key, &out, now)?;
+    }
+    Ok((Accepted::Created(out), fresh, now))
 }
 
 /// `created_at` is the stored time (whole milliseconds), so the stream and the API agree.
