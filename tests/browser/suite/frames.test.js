@@ -206,9 +206,9 @@ describe('live events view under load', () => {
     // back to the newest (checked below, once the load is over).
     const { x, y } = await topRowPoint(page);
     await page.mouse.move(x, y);
-    await page.locator('.new-pill').waitFor({ timeout: 5_000 });
+    await page.locator('.new-pill').waitFor({ timeout: 15_000 });
     await page.mouse.move(5, 5);
-    await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 5_000 });
+    await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 15_000 });
     const fired = await firing;
     const load = summarise(await stopFrames(page, '__loadFrames'));
 

@@ -310,7 +310,7 @@ describe('Hooky UI', () => {
     await until(async () => (await pill()) === '12 new', 'the pill to count the missed events, 12 new');
     assert.equal(await rowAt(page, x, y), aimed, 'the row under the pointer moved when the list reloaded');
     await page.mouse.move(listBox.x + 200, listBox.y - 60);
-    await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 5_000 });
+    await page.locator('.new-pill').waitFor({ state: 'detached', timeout: 15_000 });
     await until(async () => (await page.locator('[role=option]').count()) === 19, 'nineteen rows');
     await until(async () => (await page.locator('[role=option][data-status=retrying]').count()) === 2, 'two retrying rows');
     await until(async () => (await page.locator('[role=option][data-status=pending]').count()) === 0, 'no pending rows');
