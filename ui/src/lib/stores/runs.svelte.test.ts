@@ -75,6 +75,24 @@ describe('RunsStore', () => {
     expect(store.current?.done).toBe(4);
   });
 
+  it('shows a run that ended before the answer to its start was read as ended', async () => {
+    const fake = fakeApi();
+    const store = new RunsStore(() => fake.api);
+    const finished = run({ state: 'finished', done: 4, failed: 4, finished_at: '2026-01-01T00:00:01Z' });
+    let answer: (r: RunOut) => void = () => {};
+    fake.api.startRun = () => new Promise((resolve) => (answer = resolve));
+    const starting = store.start({ target: { url: 'https://127.0.0.1:9/x' } });
+    // Every case was refused at once: the stream tells of the end before the 202 is read.
+    store.applyBatch([updated(run({ done: 1, failed: 1 })), updated(finished)]);
+    fake.set(finished);
+    answer(run());
+    await starting;
+    expect(store.list[0]?.state).toBe('finished');
+    await fake.answerAll();
+    expect(store.current?.state).toBe('finished');
+    expect(store.current?.done).toBe(4);
+  });
+
   it('lists a run started elsewhere from its first message, newest first', () => {
     const store = new RunsStore(() => fakeApi().api);
     store.applyBatch([updated(run({ id: 'run_A' as RunOut['id'] })), updated(run({ id: 'run_B' as RunOut['id'] }))]);

@@ -56,8 +56,9 @@ export class RunsStore {
   /** Starts a run and shows it; throws ApiError (422 with the reason) for the form. */
   async start(body: RunIn): Promise<RunOut> {
     const run = await this.api().startRun(body);
-    this.current = run;
+    // A short run can end, and the stream say so, before this answer is read.
     this.putSummary(run);
+    this.adopt(run);
     return run;
   }
 
@@ -98,15 +99,23 @@ export class RunsStore {
   private adopt(run: RunOut): void {
     this.current = run;
     const latest = this.list.find((r) => r.id === run.id);
-    if (latest && (latest.done > run.done || (latest.state !== 'running' && run.state === 'running'))) {
-      void this.refreshCurrent();
-    }
+    if (latest && isAhead(latest, run)) void this.refreshCurrent();
   }
 
+  /** Puts a run's summary in the list, unless the list already holds a later view of it. */
   private putSummary(run: RunSummary): void {
     const { id, state, target, total, done, passed, failed, skipped, started_at, finished_at } = run;
     const summary: RunSummary = { id, state, target, total, done, passed, failed, skipped, started_at, finished_at };
     const at = this.list.findIndex((r) => r.id === id);
-    this.list = at >= 0 ? this.list.map((r, i) => (i === at ? summary : r)) : [summary, ...this.list];
+    if (at < 0) {
+      this.list = [summary, ...this.list];
+    } else if (!isAhead(this.list[at] as RunSummary, summary)) {
+      this.list = this.list.map((r, i) => (i === at ? summary : r));
+    }
   }
+}
+
+/** Whether `a` is a later view of the same run than `b` (runs only move forward). */
+function isAhead(a: RunSummary, b: RunSummary): boolean {
+  return a.done > b.done || (a.state !== 'running' && b.state === 'running');
 }
