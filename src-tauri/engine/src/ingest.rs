@@ -62,7 +62,7 @@ pub async fn accept_with(
     let announcer = bus.clone();
     // Grouped: a trigger's job fails only when the database does.
     let written = store
-        .write_grouped_first_then(
+        .write_grouped_first(
             move |conn| {
                 let (accepted, mut fresh, written_at_ms) = write_event(conn, event, &enabled, also)?;
                 // Last, so no claim is taken for a job that fails.

@@ -151,20 +151,11 @@ impl Store {
     }
 
     /// [`Store::write_grouped`] for a job someone outside waits on (a trigger's caller, for its
-    /// answer): it commits ahead of the grouped jobs that arrived with it.
-    pub async fn write_grouped_first<R, F>(&self, job: F) -> Result<R, StoreError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
-    {
-        self.submit(Isolation::Grouped, true, job, |_: &R| {}).await
-    }
-
-    /// [`Store::write_grouped_first`], running `committed` on the writer thread once the job's
-    /// transaction has committed, before its caller hears. Jobs commit in the order they ran, so
-    /// what `committed` does (announce a new event) happens in that order too, whichever
-    /// caller's task runs first afterwards.
-    pub async fn write_grouped_first_then<R, F, C>(&self, job: F, committed: C) -> Result<R, StoreError>
+    /// answer): it commits ahead of the grouped jobs that arrived with it. `committed` runs on
+    /// the writer thread once the transaction has committed, before the caller hears; jobs commit
+    /// in the order they ran, so what it does (announce a new event) happens in that order too,
+    /// whichever caller's task runs first afterwards.
+    pub async fn write_grouped_first<R, F, C>(&self, job: F, committed: C) -> Result<R, StoreError>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,

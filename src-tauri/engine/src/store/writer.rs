@@ -260,7 +260,7 @@ mod tests {
             let sql = "SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'waited_on')";
             Ok(other.query_row(sql, [], |row| row.get::<_, bool>(0))?)
         });
-        let waited_on = store.write_grouped_first(|conn| settings::put(conn, "waited_on", Some(&1.into()), 1));
+        let waited_on = store.write_grouped_first(|conn| settings::put(conn, "waited_on", Some(&1.into()), 1), |_| {});
         let (background, waited_on) = tokio::join!(background, waited_on);
         hold.await.expect("join").expect("the first batch commits");
         waited_on.expect("the job waited on commits");
