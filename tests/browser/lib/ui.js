@@ -37,21 +37,29 @@ export async function until(fn, what, { timeoutMs = 15_000, everyMs = 100 } = {}
 export const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 
 /**
- * Lets a test stand in for a stream that falls behind: before the page loads, wraps its EventSource so that
+ * Wraps the page's EventSource before the page loads. It records what the page received (`__streamTap.created`,
+ * the ids of new events; `__streamTap.resyncs`), and lets a test stand in for a stream that falls behind:
  * `streamLag(page, true)` makes the page miss the engine's messages, as when its queue overflows, and
  * `streamLag(page, false)` then hands it the `resync` message the engine sends in that case.
  */
 export const tapStream = (page) =>
   page.addInitScript(() => {
     const Original = window.EventSource;
-    window.__streamTap = { sources: [], dropping: false };
+    const tap = { sources: [], dropping: false, created: new Set(), resyncs: 0 };
+    window.__streamTap = tap;
     window.EventSource = class extends Original {
       constructor(...args) {
         super(...args);
-        window.__streamTap.sources.push(this);
+        tap.sources.push(this);
+        this.addEventListener('event.created', (e) => {
+          try {
+            tap.created.add(JSON.parse(e.data).event.id);
+          } catch {}
+        });
+        this.addEventListener('resync', () => tap.resyncs++);
       }
       addEventListener(type, listener, options) {
-        const kept = type === 'resync' ? listener : (e) => window.__streamTap.dropping || listener.call(this, e);
+        const kept = type === 'resync' ? listener : (e) => tap.dropping || listener.call(this, e);
         super.addEventListener(type, kept, options);
       }
     };

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { api, startHooky } from '../lib/hooky.js';
 import { launch } from '../lib/browser.js';
 import { startReceiver } from '../lib/receiver.js';
-import { rowAt, until } from '../lib/ui.js';
+import { rowAt, tapStream, until } from '../lib/ui.js';
 
 const RATE = Number(process.env.HOOKY_FRAMES_RATE ?? 1000);
 const IDLE_MS = Number(process.env.HOOKY_FRAMES_IDLE_MS ?? 5000);
@@ -171,21 +171,7 @@ describe('live events view under load', () => {
     }
 
     // Diagnostics for a failure: what the page's stream actually received.
-    await page.addInitScript(() => {
-      const Original = window.EventSource;
-      window.__streamSeen = { created: new Set(), resyncs: 0 };
-      window.EventSource = class extends Original {
-        constructor(...args) {
-          super(...args);
-          this.addEventListener('event.created', (e) => {
-            try {
-              window.__streamSeen.created.add(JSON.parse(e.data).event.id);
-            } catch {}
-          });
-          this.addEventListener('resync', () => window.__streamSeen.resyncs++);
-        }
-      };
-    });
+    await tapStream(page);
     await page.goto(server.link);
     const list = page.getByRole('listbox', { name: 'Events, newest first' });
     await list.locator('[role=option]').first().waitFor();
@@ -229,14 +215,14 @@ describe('live events view under load', () => {
       `the ${expected.length} newest events among the rows on screen at the top of the list`,
     ).catch(async (err) => {
       const seen = await page.evaluate(
-        (ids) => ({ received: ids.filter((id) => window.__streamSeen.created.has(id)), resyncs: window.__streamSeen.resyncs }),
+        (ids) => ({ received: ids.filter((id) => window.__streamTap.created.has(id)), resyncs: window.__streamTap.resyncs }),
         expected,
       );
       throw new Error(`${err.message}; expected ${expected.join(' ')}; list shows ${JSON.stringify(shown)}; stream delivered ${JSON.stringify(seen)}`);
     });
     assert.deepEqual(b.problems, []);
     // Rows shown above an older one (ids are time-ordered), among those on screen.
-    const resyncs = await page.evaluate(() => window.__streamSeen.resyncs);
+    const resyncs = await page.evaluate(() => window.__streamTap.resyncs);
     const inversions = shown.ids.filter((id, i) => i > 0 && id > shown.ids[i - 1]).length;
 
     const fmt = (v) => (Number.isFinite(v) ? v.toFixed(1) : 'n/a');
