@@ -190,6 +190,11 @@ impl Engine {
         self.cancel.cancel();
         let _ = self.server.await;
         self.delivery.stopped().await;
+        // Before the data dir's lock goes: a new engine on it must not meet this one's connections.
+        let store = self.store.clone();
+        if let Err(err) = tokio::task::spawn_blocking(move || store.close()).await {
+            tracing::error!(error = %err, "closing the store failed");
+        }
         tracing::info!("Hooky engine stopped");
     }
 }

@@ -117,7 +117,7 @@ async fn retention_days_purges_old_events_but_not_undelivered_ones() {
     sql.push_str(&insert);
     let store = Store::open(&engine.data_dir().join("hooky.db")).unwrap();
     store.write(move |conn| Ok(conn.execute_batch(&sql)?)).await.unwrap();
-    drop(store);
+    store.close();
     engine.restart().await;
     assert_eq!(event_ids(&engine).await.len(), 6, "no limits are set: nothing was purged at start");
 

@@ -9,7 +9,8 @@
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::time::Duration;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -35,7 +36,7 @@ impl Nudge {
 }
 
 /// Starts the checkpointer; it stops once every [`Nudge`] is dropped.
-pub fn start(path: &Path) -> Result<Nudge, super::StoreError> {
+pub fn start(path: &Path) -> Result<(Nudge, JoinHandle<()>), super::StoreError> {
     let conn = Connection::open(path)?;
     // Never wait for a lock: a checkpoint that finds the writer busy is simply tried again later.
     conn.busy_timeout(Duration::ZERO)?;
@@ -43,11 +44,11 @@ pub fn start(path: &Path) -> Result<Nudge, super::StoreError> {
     wal.push("-wal");
     let wal = std::path::PathBuf::from(wal);
     let (nudge, nudged) = std::sync::mpsc::sync_channel(1);
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("hooky-store-checkpoint".into())
         .spawn(move || run(&conn, &wal, &nudged))
         .map_err(|err| super::StoreError::Task(err.to_string()))?;
-    Ok(Nudge(nudge))
+    Ok((Nudge(nudge), thread))
 }
 
 fn run(conn: &Connection, wal: &Path, nudged: &Receiver<()>) {
@@ -68,12 +69,27 @@ fn run(conn: &Connection, wal: &Path, nudged: &Receiver<()>) {
             }
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        // Let commits gather: a page rewritten many times meanwhile is copied once.
-        std::thread::sleep(INTERVAL);
+        // Let commits gather: a page rewritten many times meanwhile is copied once. A closing
+        // store does not wait: its last connection to close checkpoints the log anyway.
+        if gather(nudged) {
+            break;
+        }
         if let Err(err) = checkpoint(conn, "PASSIVE") {
             tracing::warn!(error = %err, "WAL checkpoint failed; the next one will retry");
         }
         too_large = wal_size(wal) > WAL_SIZE_LIMIT;
+    }
+}
+
+/// Waits [`INTERVAL`] while commits go on; true if the writer stopped meanwhile.
+fn gather(nudged: &Receiver<()>) -> bool {
+    let until = Instant::now() + INTERVAL;
+    loop {
+        match nudged.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            Ok(()) => continue,
+            Err(RecvTimeoutError::Timeout) => return false,
+            Err(RecvTimeoutError::Disconnected) => return true,
+        }
     }
 }
 
@@ -89,8 +105,6 @@ fn wal_size(wal: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use std::time::Instant;
-
     use super::super::test_support::temp_store;
     use super::*;
 

@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection};
 use tokio::sync::oneshot;
@@ -43,6 +44,8 @@ pub(super) enum Message {
     Batch(Batch),
     /// Runs on the indexer's connection, where the main file is attached read-only.
     Run(IndexJob),
+    /// The store is closing: what came before is indexed, then the thread ends.
+    Stop,
 }
 
 /// The index file beside the database at `db`: `hooky.db` → `hooky-search.db`.
@@ -103,7 +106,10 @@ pub(super) fn attach(conn: &Connection, db: &Path) -> rusqlite::Result<()> {
 
 /// Opens the index file (creating it), starts the indexer, and returns its queue. Rows of the
 /// main file created from `writes_from_ms` on reach it as batches; older ones it catches up on.
-pub(super) fn start(db: &Path, writes_from_ms: i64) -> Result<SyncSender<Message>, StoreError> {
+pub(super) fn start(
+    db: &Path,
+    writes_from_ms: i64,
+) -> Result<(SyncSender<Message>, JoinHandle<Connection>), StoreError> {
     let conn = Connection::open(index_path(db))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -118,11 +124,14 @@ pub(super) fn start(db: &Path, writes_from_ms: i64) -> Result<SyncSender<Message
         [format!("file:{}?mode=ro", db.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23"))],
     )?;
     let (sender, queue) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("hooky-indexer".into())
-        .spawn(move || run(&conn, &queue, writes_from_ms))
+        .spawn(move || {
+            run(&conn, &queue, writes_from_ms);
+            conn
+        })
         .map_err(|err| StoreError::Task(err.to_string()))?;
-    Ok(sender)
+    Ok((sender, thread))
 }
 
 fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
@@ -168,15 +177,18 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
             }
         };
         match message {
+            Message::Stop => return,
             Message::Run(job) => job(conn),
             Message::Batch(first) => {
                 // Whatever else is queued goes into the same transaction; jobs run after it.
                 let mut batches = vec![first];
                 let mut jobs = Vec::new();
-                while batches.len() < QUEUE_DEPTH {
+                let mut stopping = false;
+                while batches.len() < QUEUE_DEPTH && !stopping {
                     match queue.try_recv() {
                         Ok(Message::Batch(batch)) => batches.push(batch),
                         Ok(Message::Run(job)) => jobs.push(job),
+                        Ok(Message::Stop) => stopping = true,
                         Err(_) => break,
                     }
                 }
@@ -195,6 +207,9 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
                     }
                 }
                 jobs.into_iter().for_each(|job| job(conn));
+                if stopping {
+                    return;
+                }
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod catchers;
 pub mod caught_requests;
 mod checkpoint;
+mod closing;
 pub mod deliveries;
 pub mod demo_items;
 pub mod endpoints;
@@ -30,15 +31,16 @@ pub mod synthetic;
 mod writer;
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::oneshot;
 
+use closing::{Readers, Threads};
 pub use indexer::index_path;
-use writer::{run_writer, Finish, Isolation, RunJob, WriteJob};
+use writer::{run_writer, Command, Finish, Isolation, RunJob, WriteJob};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const READERS: u32 = 4;
@@ -77,12 +79,20 @@ impl StoreError {
     }
 }
 
+/// A handle to the store; cheap to clone. The threads end and the files close once every
+/// handle is dropped, or at once on [`Store::close`].
 #[derive(Clone)]
 pub struct Store {
-    writer: mpsc::Sender<WriteJob>,
-    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: mpsc::Sender<Command>,
     /// The search indexer's queue, for jobs on the index file (see `indexer`).
     indexer: mpsc::SyncSender<indexer::Message>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    readers: Readers,
+    /// Taken by the first [`Store::close`].
+    threads: Mutex<Option<Threads>>,
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
@@ -105,7 +115,7 @@ impl Store {
         migrations::migrate(&mut writer_conn)?;
         secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
         // Before the writer starts: every row committed from now on reaches the indexer in a batch.
-        let indexer = indexer::start(path, crate::model::time::now_ms())?;
+        let (indexer, indexer_thread) = indexer::start(path, crate::model::time::now_ms())?;
         // Each write job runs in a savepoint. Past 64 KiB, SQLite moves a savepoint's journal to
         // a temporary file, and writing that file took a quarter of the writer's time under load.
         // Set after the migrations, so that building an index still sorts in files.
@@ -121,14 +131,22 @@ impl Store {
             });
         let readers = r2d2::Pool::builder().max_size(READERS).min_idle(Some(1)).build(manager)?;
 
-        let nudge = checkpoint::start(path)?;
+        let (nudge, checkpoint_thread) = checkpoint::start(path)?;
         let (sender, receiver) = mpsc::channel();
         let writer_indexer = indexer.clone();
-        std::thread::Builder::new()
+        let writer_thread = std::thread::Builder::new()
             .name("hooky-store-writer".into())
-            .spawn(move || run_writer(writer_conn, receiver, &nudge, &writer_indexer))
+            .spawn(move || run_writer(writer_conn, receiver, nudge, &writer_indexer))
             .map_err(|err| StoreError::Task(err.to_string()))?;
-        Ok(Self { writer: sender, readers, indexer })
+        let threads = Threads { writer: writer_thread, indexer: indexer_thread, checkpoint: checkpoint_thread };
+        let shared = Arc::new(Shared { readers: Readers::new(readers), threads: Mutex::new(Some(threads)) });
+        Ok(Self { writer: sender, indexer, shared })
+    }
+
+    /// Commits the jobs sent so far, stops the store's threads and closes its connections, on
+    /// every handle: later reads and writes fail with [`StoreError::Closed`]. Blocks until done.
+    pub fn close(&self) {
+        closing::close(&self.shared.threads, &self.writer, &self.indexer, &self.shared.readers);
     }
 
     /// Runs `job` in the next group commit and returns its result once committed.
@@ -191,7 +209,7 @@ impl Store {
             });
             (finish, succeeded)
         });
-        self.writer.send(WriteJob { isolation, first, run }).map_err(|_| StoreError::Closed)?;
+        self.writer.send(Command::Write(WriteJob { isolation, first, run })).map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -219,7 +237,7 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
     {
-        let pool = self.readers.clone();
+        let pool = self.shared.readers.get()?;
         tokio::task::spawn_blocking(move || {
             let conn = pool.get()?;
             job(&conn)
@@ -278,6 +296,21 @@ pub(crate) mod test_support {
         });
         tokio::task::spawn_blocking(move || running.recv()).await.expect("join").expect("the holding job runs");
         hold
+    }
+
+    /// Stores an event with its payload queued for the search index, as a trigger does.
+    pub async fn add_indexed_event(store: &Store, payload: &'static str) -> crate::ids::EventId {
+        let id = crate::ids::EventId::generate();
+        let written = id.clone();
+        store
+            .write(move |conn| {
+                let now = crate::model::time::now_ms();
+                events::insert(conn, &written, "order.created", payload, crate::model::EventStatus::Unrouted, now)?;
+                search::index(conn, &written, payload)
+            })
+            .await
+            .expect("write");
+        id
     }
 
     /// Waits until every row committed so far is in the search index, as a search does.

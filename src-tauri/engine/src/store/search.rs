@@ -133,24 +133,13 @@ pub fn fts_query(typed: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{flush_search, search_matches as matches, temp_store};
+    use super::super::test_support::{
+        add_indexed_event as add_event, flush_search, search_matches as matches, temp_store,
+    };
     use super::super::{events, Store};
     use super::*;
     use crate::model::time::now_ms;
     use crate::model::EventStatus;
-
-    async fn add_event(store: &Store, payload: &'static str) -> EventId {
-        let id = EventId::generate();
-        let written = id.clone();
-        store
-            .write(move |conn| {
-                events::insert(conn, &written, "order.created", payload, EventStatus::Unrouted, now_ms())?;
-                index(conn, &written, payload)
-            })
-            .await
-            .expect("write");
-        id
-    }
 
     /// Batched, yet never stale for a search: asking for a flush brings in what just committed,
     /// and a quiet writer flushes on its own within the interval.
@@ -171,7 +160,7 @@ mod tests {
     #[tokio::test]
     async fn what_a_crash_kept_out_of_the_index_is_indexed_at_open() {
         let (dir, store) = temp_store();
-        drop(store);
+        store.close();
         let path = dir.path().join("hooky.db");
         let conn = Connection::open(&path).expect("open");
         super::super::indexer::attach(&conn, &path).expect("attach the index");
@@ -206,12 +195,8 @@ mod tests {
         let ids =
             [add_event(&store, r#"{"customer":"lovelace"}"#).await, add_event(&store, r#"{"n":"lovelace"}"#).await];
         flush_search(&store).await;
-        drop(store);
-        // Let the writer and the indexer let go of the files.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", super::super::index_path(&path).display()));
-        }
+        store.close();
+        std::fs::remove_file(super::super::index_path(&path)).expect("remove the index file");
 
         let store = Store::open(&path).expect("reopen");
         flush_search(&store).await;

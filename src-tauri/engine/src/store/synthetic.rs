@@ -27,7 +27,7 @@ pub struct SyntheticHistory {
 
 /// A new database at `path` with the schema, opened for bulk writes (no fsync: a bench fixture).
 fn open_for_bulk(path: &Path) -> Result<Connection, StoreError> {
-    drop(Store::open(path)?); // creates the schema and the search index file
+    Store::open(path)?.close(); // creates the schema and the search index file
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "synchronous", "OFF")?;
     super::indexer::attach(&conn, path)?;

@@ -30,6 +30,13 @@ pub(super) enum Isolation {
     Grouped,
 }
 
+/// What the writer thread is sent.
+pub(super) enum Command {
+    Write(WriteJob),
+    /// The store is closing: the jobs sent before are committed, then the thread ends.
+    Stop,
+}
+
 pub(super) struct WriteJob {
     pub(super) isolation: Isolation,
     /// Committed ahead of the other jobs waiting with it (see `Store::write_grouped_first`).
@@ -37,19 +44,23 @@ pub(super) struct WriteJob {
     pub(super) run: RunJob,
 }
 
+/// Runs until stopped, or until every sender is gone; returns the connection, for the store to
+/// close last (see `closing`).
 pub(super) fn run_writer(
     conn: Connection,
-    jobs: mpsc::Receiver<WriteJob>,
-    nudge: &checkpoint::Nudge,
+    jobs: mpsc::Receiver<Command>,
+    nudge: checkpoint::Nudge,
     indexer: &SyncSender<Message>,
-) {
+) -> Connection {
     let mut batch = VecDeque::with_capacity(MAX_JOBS_PER_COMMIT);
     let mut last_flush = Instant::now();
-    loop {
+    let mut stopping = false;
+    while !stopping {
         // Committed search texts set a deadline: with no job by then, they go to the indexer alone.
         let first = match search::flush_deadline(last_flush) {
             Some(deadline) => match jobs.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(job) => Some(job),
+                Ok(Command::Write(job)) => Some(job),
+                Ok(Command::Stop) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     search::hand_off(indexer);
                     last_flush = Instant::now();
@@ -58,14 +69,15 @@ pub(super) fn run_writer(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             },
             None => match jobs.recv() {
-                Ok(job) => Some(job),
-                Err(_) => break,
+                Ok(Command::Write(job)) => Some(job),
+                Ok(Command::Stop) | Err(_) => break,
             },
         };
         batch.extend(first);
-        while batch.len() < MAX_JOBS_PER_COMMIT {
+        while batch.len() < MAX_JOBS_PER_COMMIT && !stopping {
             match jobs.try_recv() {
-                Ok(job) => batch.push_back(job),
+                Ok(Command::Write(job)) => batch.push_back(job),
+                Ok(Command::Stop) => stopping = true,
                 Err(_) => break,
             }
         }
@@ -93,6 +105,7 @@ pub(super) fn run_writer(
     if search::flush_deadline(last_flush).is_some() {
         search::hand_off(indexer);
     }
+    conn
 }
 
 /// Runs jobs from the front of `pending` in one transaction and commits them, then hands the
