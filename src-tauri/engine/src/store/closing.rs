@@ -3,6 +3,7 @@
 //! started again in the same process met the old indexer still holding the index's shared
 //! memory file, and a search there could fail.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
@@ -25,6 +26,7 @@ const READS_GRACE: Duration = Duration::from_secs(10);
 pub(super) struct Threads {
     pub writer: JoinHandle<Connection>,
     pub indexer: JoinHandle<Connection>,
+    pub indexer_closing: Arc<AtomicBool>,
     pub checkpoint: JoinHandle<()>,
 }
 
@@ -61,8 +63,8 @@ impl Readers {
     }
 }
 
-/// Stops the writer (after the jobs sent before), then the indexer (after the texts the writer
-/// handed it), then the checkpointer, and closes the readers. Blocks until all of it is done;
+/// Stops the writer (after the jobs sent before), then the indexer (after the transaction it is
+/// in), then the checkpointer, and closes the readers. Blocks until all of it is done;
 /// a second call, or one on another handle, returns at once.
 pub(super) fn close(
     threads: &Mutex<Option<Threads>>,
@@ -73,8 +75,9 @@ pub(super) fn close(
     let Some(threads) = threads.lock().unwrap_or_else(PoisonError::into_inner).take() else { return };
     let _ = writer.send(Command::Stop);
     let writer_conn = join("writer", threads.writer);
-    // The queue is bounded: this waits while the indexer works through what is in it.
-    let _ = indexer.send(indexer::Message::Stop);
+    // What the indexer has not written yet is left to the next start, which reads it back.
+    threads.indexer_closing.store(true, Ordering::Release);
+    let _ = indexer.try_send(indexer::Message::Stop);
     let indexer_conn = join("indexer", threads.indexer);
     // It ends once the writer, which held its only nudge, has.
     join("checkpoint", threads.checkpoint);
@@ -103,7 +106,7 @@ mod tests {
     use std::time::Duration;
 
     use super::super::test_support::{
-        add_indexed_event as add_event, flush_search, hold_writer, search_matches, temp_store,
+        add_indexed_event as add_event, flush_search, hold_indexer, hold_writer, search_matches, temp_store,
     };
     use super::super::{index_path, settings, Store, StoreError};
 
@@ -134,6 +137,27 @@ mod tests {
         assert_eq!(found("hamilton").await.expect("read"), vec![id.to_string()]);
         assert_eq!(found("noether").await.expect("read"), vec![added.to_string()]);
         drop(held);
+    }
+
+    /// What the indexer had not written when the store closed is read back at the next start.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn texts_not_yet_indexed_at_the_close_are_indexed_at_the_next_start() {
+        let (dir, store) = temp_store();
+        // The indexer is busy when the store closes, so it leaves the texts queued behind.
+        let hold = hold_indexer(&store, Duration::from_millis(300)).await;
+        let mut ids = Vec::new();
+        for _ in 0..50 {
+            ids.push(add_event(&store, r#"{"customer":"lamarr"}"#).await.to_string());
+        }
+        let closing = store.clone();
+        tokio::task::spawn_blocking(move || closing.close()).await.expect("close");
+        hold.await.expect("join").expect("the holding job ran");
+
+        let reopened = Store::open(&dir.path().join("hooky.db")).expect("reopen");
+        flush_search(&reopened).await;
+        let mut found = reopened.read(|conn| search_matches(conn, "lamarr")).await.expect("read");
+        found.sort();
+        assert_eq!(found, ids);
     }
 
     /// Jobs sent before the close commit and their callers hear so; the store then ends.

@@ -9,7 +9,9 @@
 //! rebuilt whole.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection};
@@ -44,7 +46,7 @@ pub(super) enum Message {
     Batch(Batch),
     /// Runs on the indexer's connection, where the main file is attached read-only.
     Run(IndexJob),
-    /// The store is closing: what came before is indexed, then the thread ends.
+    /// Wakes the indexer to see that the store is closing.
     Stop,
 }
 
@@ -106,10 +108,18 @@ pub(super) fn attach(conn: &Connection, db: &Path) -> rusqlite::Result<()> {
 
 /// Opens the index file (creating it), starts the indexer, and returns its queue. Rows of the
 /// main file created from `writes_from_ms` on reach it as batches; older ones it catches up on.
-pub(super) fn start(
-    db: &Path,
-    writes_from_ms: i64,
-) -> Result<(SyncSender<Message>, JoinHandle<Connection>), StoreError> {
+/// The running indexer.
+pub(super) struct Indexer {
+    pub queue: SyncSender<Message>,
+    /// Set when the store closes: the indexer then ends after the transaction it is in, and
+    /// leaves what is queued, and any catching up, to the next start. A desktop quit after a
+    /// burst would otherwise wait for seconds of indexing.
+    pub closing: Arc<AtomicBool>,
+    /// Gives the connection back, to be closed last (see `closing`).
+    pub thread: JoinHandle<Connection>,
+}
+
+pub(super) fn start(db: &Path, writes_from_ms: i64) -> Result<Indexer, StoreError> {
     let conn = Connection::open(index_path(db))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -124,17 +134,21 @@ pub(super) fn start(
         [format!("file:{}?mode=ro", db.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23"))],
     )?;
     let (sender, queue) = std::sync::mpsc::sync_channel(QUEUE_DEPTH);
+    let closing = Arc::new(AtomicBool::new(false));
+    let closed = closing.clone();
     let thread = std::thread::Builder::new()
         .name("hooky-indexer".into())
         .spawn(move || {
-            run(&conn, &queue, writes_from_ms);
+            run(&conn, &queue, writes_from_ms, &closed);
             conn
         })
         .map_err(|err| StoreError::Task(err.to_string()))?;
-    Ok((sender, thread))
+    Ok(Indexer { queue: sender, closing, thread })
 }
 
-fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
+/// Runs until the store closes or every sender is gone. Rows it leaves unindexed stay past the
+/// recorded progress, so the next start reads them back.
+fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64, closing: &AtomicBool) {
     // Once texts are lost, the recorded progress stays where it was, so the next start
     // reads them back from the main file.
     let mut lost = false;
@@ -149,7 +163,7 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
     // Barriers that asked while catching up: a search must see every committed row.
     let mut held: Vec<oneshot::Sender<()>> = Vec::new();
     let mut complete_before_ms = writes_from_ms;
-    loop {
+    while !closing.load(Ordering::Acquire) {
         let message = if let Some(progress) = &mut catch_up {
             match progress.step(conn) {
                 Ok(true) => {}
@@ -177,19 +191,19 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
             }
         };
         match message {
-            Message::Stop => return,
+            Message::Stop => {}
             Message::Run(job) => job(conn),
+            // Closing: left to the next start.
+            Message::Batch(_) if closing.load(Ordering::Acquire) => {}
             Message::Batch(first) => {
                 // Whatever else is queued goes into the same transaction; jobs run after it.
                 let mut batches = vec![first];
                 let mut jobs = Vec::new();
-                let mut stopping = false;
-                while batches.len() < QUEUE_DEPTH && !stopping {
+                while batches.len() < QUEUE_DEPTH {
                     match queue.try_recv() {
                         Ok(Message::Batch(batch)) => batches.push(batch),
                         Ok(Message::Run(job)) => jobs.push(job),
-                        Ok(Message::Stop) => stopping = true,
-                        Err(_) => break,
+                        Ok(Message::Stop) | Err(_) => break,
                     }
                 }
                 complete_before_ms = batches.iter().map(|b| b.complete_before_ms).max().unwrap_or(complete_before_ms);
@@ -207,9 +221,6 @@ fn run(conn: &Connection, queue: &Receiver<Message>, writes_from_ms: i64) {
                     }
                 }
                 jobs.into_iter().for_each(|job| job(conn));
-                if stopping {
-                    return;
-                }
             }
         }
     }

@@ -115,7 +115,8 @@ impl Store {
         migrations::migrate(&mut writer_conn)?;
         secrets::fill_missing(&writer_conn, crate::model::time::now_ms())?;
         // Before the writer starts: every row committed from now on reaches the indexer in a batch.
-        let (indexer, indexer_thread) = indexer::start(path, crate::model::time::now_ms())?;
+        let indexer::Indexer { queue: indexer, closing: indexer_closing, thread: indexer_thread } =
+            indexer::start(path, crate::model::time::now_ms())?;
         // Each write job runs in a savepoint. Past 64 KiB, SQLite moves a savepoint's journal to
         // a temporary file, and writing that file took a quarter of the writer's time under load.
         // Set after the migrations, so that building an index still sorts in files.
@@ -138,7 +139,8 @@ impl Store {
             .name("hooky-store-writer".into())
             .spawn(move || run_writer(writer_conn, receiver, nudge, &writer_indexer))
             .map_err(|err| StoreError::Task(err.to_string()))?;
-        let threads = Threads { writer: writer_thread, indexer: indexer_thread, checkpoint: checkpoint_thread };
+        let threads =
+            Threads { writer: writer_thread, indexer: indexer_thread, indexer_closing, checkpoint: checkpoint_thread };
         let shared = Arc::new(Shared { readers: Readers::new(readers), threads: Mutex::new(Some(threads)) });
         Ok(Self { writer: sender, indexer, shared })
     }
@@ -283,16 +285,28 @@ pub(crate) mod test_support {
     /// Keeps the writer busy for `duration` from the moment this returns, so the jobs sent
     /// meanwhile queue up behind it. The handle answers once the holding job commits.
     pub async fn hold_writer(store: &Store, duration: Duration) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        hold(store, duration, false).await
+    }
+
+    /// [`hold_writer`] for the search indexer.
+    pub async fn hold_indexer(store: &Store, duration: Duration) -> tokio::task::JoinHandle<Result<(), StoreError>> {
+        hold(store, duration, true).await
+    }
+
+    async fn hold(store: &Store, duration: Duration, indexer: bool) -> tokio::task::JoinHandle<Result<(), StoreError>> {
         let (started, running) = std::sync::mpsc::channel();
         let holder = store.clone();
         let hold = tokio::spawn(async move {
-            holder
-                .write(move |_| {
-                    let _ = started.send(());
-                    std::thread::sleep(duration);
-                    Ok(())
-                })
-                .await
+            let job = move |_: &Connection| {
+                let _ = started.send(());
+                std::thread::sleep(duration);
+                Ok(())
+            };
+            if indexer {
+                holder.write_search(job).await
+            } else {
+                holder.write(job).await
+            }
         });
         tokio::task::spawn_blocking(move || running.recv()).await.expect("join").expect("the holding job runs");
         hold
