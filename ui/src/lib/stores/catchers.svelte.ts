@@ -33,13 +33,13 @@ export class CatchersStore {
   /** Throws ApiError (with `field` on 422) for the form to show. */
   async create(body: CatcherIn): Promise<CatcherOut> {
     const created = await this.api().createCatcher(body);
-    this.put(created);
+    this.putAnswer(created);
     return created;
   }
 
   async update(id: string, patch: CatcherPatch): Promise<CatcherOut> {
     const updated = await this.api().updateCatcher(id, patch);
-    this.put(updated);
+    this.putAnswer(updated);
     return updated;
   }
 
@@ -70,6 +70,17 @@ export class CatchersStore {
     }
   }
 
+  /** An answer tells of the catcher as it was written; the stream may already have told of
+   *  requests caught since (a receiver answers fast), and those counts must not go back. */
+  private putAnswer(answer: CatcherOut): void {
+    const known = this.byId.get(answer.id);
+    if (known && caughtLater(known.last_request_at, answer.last_request_at)) {
+      this.put({ ...answer, request_count: known.request_count, last_request_at: known.last_request_at });
+    } else {
+      this.put(answer);
+    }
+  }
+
   private drop(id: string): void {
     this.list = this.list.filter((c) => c.id !== id);
   }
@@ -84,6 +95,11 @@ export class CatchersStore {
       this.list = sortCatchers([...this.list, catcher]);
     }
   }
+}
+
+function caughtLater(known: string | null | undefined, answered: string | null | undefined): boolean {
+  if (!known) return false;
+  return !answered || Date.parse(known) > Date.parse(answered);
 }
 
 function sortCatchers(list: CatcherOut[]): CatcherOut[] {
