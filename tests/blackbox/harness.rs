@@ -122,8 +122,8 @@ impl Server {
         }
     }
 
-    /// SIGTERM, and expect a clean exit.
-    pub fn stop_gracefully(mut self) {
+    /// SIGTERM, and expect a clean exit. Returns the data dir, as [`Server::kill_hard`] does.
+    pub fn stop_gracefully(mut self) -> (PathBuf, Option<tempfile::TempDir>) {
         let mut child = self.child.take().unwrap();
         let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
         assert!(status.success());
@@ -131,7 +131,7 @@ impl Server {
         loop {
             if let Some(status) = child.try_wait().unwrap() {
                 assert!(status.success(), "hooky serve exited with {status}");
-                return;
+                return (self.data_dir.clone(), self._temp.take());
             }
             assert!(Instant::now() < deadline, "hooky serve did not stop on SIGTERM");
             std::thread::sleep(Duration::from_millis(20));

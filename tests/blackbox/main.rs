@@ -79,6 +79,28 @@ fn a_killed_server_delivers_after_restart() {
     server.stop_gracefully();
 }
 
+/// After a clean stop, `hooky.db` alone holds everything, the last commits included: a copy of
+/// that one file (a backup, say) starts with every endpoint, event and attempt in it.
+#[test]
+fn after_a_clean_stop_the_database_file_alone_holds_the_data() {
+    let receiver = Receiver::start(200);
+    let server = Server::start(None);
+    let endpoint_id = server.cli_json(&["endpoints", "add", &receiver.url()])["id"].as_str().unwrap().to_owned();
+    let event_id = server.cli_json(&["trigger", "backup.test", "--data", "{}"])["id"].as_str().unwrap().to_owned();
+    server.wait_for_event(&event_id, |e| e["status"] == "succeeded");
+    // At once: the attempt's commit is then still in the log, unless the stop folds it in.
+    let (data_dir, _kept) = server.stop_gracefully();
+
+    let backup = tempfile::tempdir().unwrap();
+    std::fs::copy(data_dir.join("hooky.db"), backup.path().join("hooky.db")).unwrap();
+    let server = Server::start(Some((backup.path().to_path_buf(), None)));
+    let event = server.get_json(&format!("/api/v1/events/{event_id}"), true);
+    assert_eq!(event["status"], "succeeded", "{event:#}");
+    assert_eq!(event["deliveries"][0]["endpoint_id"], endpoint_id.as_str());
+    assert_eq!(event["deliveries"][0]["attempts"][0]["response"]["status"], 200, "{event:#}");
+    server.stop_gracefully();
+}
+
 #[test]
 fn second_server_on_the_same_data_dir_refuses_to_start() {
     let server = Server::start(None);

@@ -1,7 +1,8 @@
 //! Closing the store: its threads finish what they were sent and end, and every connection
-//! closes, so a stopped engine keeps no file of its data dir open. Without this, an engine
-//! started again in the same process met the old indexer still holding the index's shared
-//! memory file, and a search there could fail.
+//! closes, so a stopped engine keeps no file of its data dir open and `hooky.db` holds all its
+//! data. Without this, the process could exit with its last commits only in the write-ahead
+//! log, and an engine started again in the same process met the old threads still holding the
+//! files.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, SyncSender};
@@ -21,8 +22,8 @@ type Pool = r2d2::Pool<SqliteConnectionManager>;
 /// How long a closing store waits for the reads still running; they take milliseconds.
 const READS_GRACE: Duration = Duration::from_secs(10);
 
-/// The store's threads, joined when it closes.
-/// The writer and the indexer give their connections back, to be closed last.
+/// The store's threads, joined when it closes. The writer and the indexer give their
+/// connections back, to be checkpointed last.
 pub(super) struct Threads {
     pub writer: JoinHandle<Connection>,
     pub indexer: JoinHandle<Connection>,
