@@ -70,7 +70,7 @@ fn run(conn: &Connection, wal: &Path, nudged: &Receiver<()>) {
             Err(RecvTimeoutError::Disconnected) => break,
         }
         // Let commits gather: a page rewritten many times meanwhile is copied once. A closing
-        // store does not wait: its last connection to close checkpoints the log anyway.
+        // store does not wait: its close checkpoints the log itself.
         if gather(nudged) {
             break;
         }

@@ -106,8 +106,6 @@ pub(super) fn attach(conn: &Connection, db: &Path) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Opens the index file (creating it), starts the indexer, and returns its queue. Rows of the
-/// main file created from `writes_from_ms` on reach it as batches; older ones it catches up on.
 /// The running indexer.
 pub(super) struct Indexer {
     pub queue: SyncSender<Message>,
@@ -115,10 +113,12 @@ pub(super) struct Indexer {
     /// leaves what is queued, and any catching up, to the next start. A desktop quit after a
     /// burst would otherwise wait for seconds of indexing.
     pub closing: Arc<AtomicBool>,
-    /// Gives the connection back, to be closed last (see `closing`).
+    /// Gives the connection back, to be checkpointed last (see `closing`).
     pub thread: JoinHandle<Connection>,
 }
 
+/// Opens the index file (creating it) and starts the indexer. Rows of the main file created
+/// from `writes_from_ms` on reach it as batches; older ones it catches up on.
 pub(super) fn start(db: &Path, writes_from_ms: i64) -> Result<Indexer, StoreError> {
     let conn = Connection::open(index_path(db))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -45,7 +45,7 @@ pub(super) struct WriteJob {
 }
 
 /// Runs until stopped, or until every sender is gone; returns the connection, for the store to
-/// close last (see `closing`).
+/// checkpoint last (see `closing`).
 pub(super) fn run_writer(
     conn: Connection,
     jobs: mpsc::Receiver<Command>,
